@@ -1,0 +1,19 @@
+// What the service modules (gaussdb.ts, taurusdb.ts) need from the transport: one authenticated,
+// retried, concurrency-bounded JSON GET against a project's endpoint.
+
+export type Service = 'gaussdb' | 'taurusdb';
+
+export interface RequestOptions {
+  /** short API name used in metrics and logs, e.g. "taurusdb_htap_process" */
+  api: string;
+  query?: Record<string, string>;
+  /** aborts the request (and its retries) when the poll's deadline passes */
+  signal?: AbortSignal;
+}
+
+export interface ProjectApi {
+  readonly projectId: string;
+  readonly region: string;
+  /** GET `path` (starting with /v3/) on the service's endpoint; resolves to the parsed JSON body */
+  getJson(service: Service, path: string, options: RequestOptions): Promise<unknown>;
+}

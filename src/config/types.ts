@@ -1,0 +1,72 @@
+// The validated, fully resolved configuration the rest of the exporter runs on: environment
+// variables interpolated, `*_file` secrets read, durations in milliseconds, endpoints filled in.
+// `schema.ts` turns the YAML file (snake_case keys) into this shape.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface WebConfig {
+  /** host:port, e.g. "0.0.0.0:10110" */
+  listenAddress: string;
+  telemetryPath: string;
+  /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
+  configFile: string;
+}
+
+export interface ScheduleConfig {
+  /** node-cron expression; a 6th leading field means seconds */
+  schedule: string;
+}
+
+export interface HtapProcessesConfig extends ScheduleConfig {
+  longRunningSeconds: number;
+  byUser: boolean;
+  byDatabase: boolean;
+  byHost: boolean;
+  maxLabelValues: number;
+}
+
+export interface CollectorsConfig {
+  sessionOverview: ScheduleConfig;
+  htapInstances: ScheduleConfig;
+  htapProcesses: HtapProcessesConfig;
+}
+
+export interface HttpConfig {
+  timeoutMs: number;
+  retries: number;
+  concurrency: number;
+}
+
+export type AuthConfig =
+  | { type: 'aksk'; accessKey: string; secretKey: string }
+  | { type: 'password'; domain: string; user: string; password: string }
+  | { type: 'token'; token: string };
+
+export interface InstanceRef {
+  id: string;
+  /** display name for the `_info` metrics; the id when none is configured */
+  name: string;
+}
+
+export interface Endpoints {
+  iam: string;
+  gaussdb: string;
+  taurusdb: string;
+}
+
+export interface ProjectConfig {
+  region: string;
+  projectId: string;
+  endpoints: Endpoints;
+  auth: AuthConfig;
+  gaussdb: { instances: InstanceRef[] };
+  taurusdb: { instances: InstanceRef[] };
+}
+
+export interface Config {
+  web: WebConfig;
+  logLevel: LogLevel;
+  collectors: CollectorsConfig;
+  http: HttpConfig;
+  projects: ProjectConfig[];
+}

@@ -1,0 +1,36 @@
+// Runs jest for one suite and prints the plain "N passed, N failed" line CI counts.
+//   node test/run.mjs unit   every test that needs nothing but Node
+//   node test/run.mjs e2e    tests that drive promtool, Prometheus and helm (test/e2e)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const suite = process.argv[2] ?? 'unit';
+if (suite !== 'unit' && suite !== 'e2e') {
+  console.error(`unknown suite "${suite}": use unit or e2e`);
+  process.exit(2);
+}
+const outDir = join(process.cwd(), '.test-results');
+mkdirSync(outDir, { recursive: true });
+const outFile = join(outDir, `${suite}.json`);
+rmSync(outFile, { force: true });
+
+const selection = suite === 'e2e'
+  ? ['--testPathPatterns', 'test/e2e/', '--runInBand']
+  : ['--testPathIgnorePatterns', '/test/e2e/'];
+const run = spawnSync(process.execPath,
+  ['node_modules/jest/bin/jest.js', ...selection, '--json', `--outputFile=${outFile}`, ...process.argv.slice(3)],
+  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() } });
+
+let passed = 0;
+let failed = 0;
+try {
+  const results = JSON.parse(readFileSync(outFile, 'utf8'));
+  passed = results.numPassedTests;
+  // A suite that fails to load has no failed tests of its own: count it as one failure.
+  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+} catch {
+  failed = 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);
