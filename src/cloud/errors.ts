@@ -76,3 +76,21 @@ export function errorFields(error: unknown): Record<string, unknown> {
   }
   return { error_msg: error instanceof Error ? error.message : String(error) };
 }
+
+/** Builds the typed error for a non-2xx answer from either documented error body shape. */
+export function cloudErrorFromAnswer(api: string, status: number, body: string, requestId: string, retryAfter?: string | string[]): CloudApiError {
+  let errorCode: string | undefined;
+  let errorMsg: string | undefined;
+  try {
+    const parsed = JSON.parse(body) as { error_code?: unknown; error_msg?: unknown; error?: { code?: unknown; message?: unknown } };
+    const code = parsed.error_code ?? parsed.error?.code;
+    const message = parsed.error_msg ?? parsed.error?.message;
+    if (typeof code === 'string') errorCode = code;
+    if (typeof message === 'string') errorMsg = message.slice(0, 300);
+  } catch {
+    // a gateway or proxy page rather than JSON: the status alone tells the story
+  }
+  const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  return new CloudApiError({ api, status, errorCode, errorMsg, requestId },
+    retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined);
+}

@@ -150,8 +150,10 @@ export class SnapshotStore {
     return this.collectors.every((c) => this.committed.has(c.name));
   }
 
-  targetCount(collector: string): number {
-    return this.committed.get(collector)?.poll.targets.size ?? 0;
+  /** Targets in the collector's last committed poll, and how many of them succeeded. */
+  targetStats(collector: string): { targets: number; up: number } {
+    const targets = [...(this.committed.get(collector)?.poll.targets.values() ?? [])];
+    return { targets: targets.length, up: targets.filter((t) => t.samples !== undefined).length };
   }
 
   current(): Exposition {

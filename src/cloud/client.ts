@@ -1,0 +1,75 @@
+// One project's authenticated JSON client: the ProjectApi the service modules use. It adds the
+// project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
+// replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
+import type { ProjectApi, RequestOptions, Service } from './api.js';
+import type { Authenticator } from './auth.js';
+import { BadResponseError, CloudApiError, cloudErrorFromAnswer } from './errors.js';
+import type { AdaptiveLimiter } from './limiter.js';
+import { withRetries, type RetryPolicy } from './retry.js';
+import type { HttpTransport } from './transport.js';
+import type { Endpoints } from '../config/types.js';
+import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
+
+export interface ProjectClientOptions {
+  projectId: string;
+  region: string;
+  endpoints: Endpoints;
+  auth: Authenticator;
+  transport: HttpTransport;
+  limiter: AdaptiveLimiter;
+  retryPolicy: RetryPolicy;
+  metrics: ExporterMetrics;
+}
+
+export class ProjectClient implements ProjectApi {
+  readonly projectId: string;
+  readonly region: string;
+
+  constructor(private readonly options: ProjectClientOptions) {
+    this.projectId = options.projectId;
+    this.region = options.region;
+    options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
+  }
+
+  getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<unknown> {
+    const url = new URL(path, this.options.endpoints[service]);
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
+    const { limiter, retryPolicy, metrics } = this.options;
+    return withRetries(
+      () => limiter.run(() => this.attempt(api, url, signal), signal),
+      retryPolicy,
+      signal,
+      () => metrics.apiRetries.inc({ api }),
+    );
+  }
+
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<unknown> {
+    const { auth, transport, limiter, metrics } = this.options;
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-Project-Id': this.projectId,
+      'X-Language': 'en-us',
+    };
+    for (let replayed = false; ; replayed = true) {
+      const sent = { ...headers, ...(await auth.headers({ method: 'GET', url, headers }, signal)) };
+      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal });
+      if (response.status >= 200 && response.status < 300) {
+        limiter.succeeded();
+        metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
+        try {
+          return JSON.parse(response.body) as unknown;
+        } catch {
+          throw new BadResponseError(api, 'body is not JSON', response.requestId);
+        }
+      }
+      const error = cloudErrorFromAnswer(api, response.status, response.body, response.requestId, response.headers['retry-after']);
+      if (error.throttled) {
+        limiter.throttled();
+        metrics.apiThrottled.inc({ api });
+        metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
+      }
+      if (error.status === 401 && !replayed && (await auth.renew(error, sent, signal))) continue;
+      throw error satisfies CloudApiError;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// IAM user tokens for auth type `password`: fetched from /v3/auth/tokens, cached, refreshed
+// ahead of expiry with one request in flight however many callers wait, and renewed once when
+// the gateway says a token is bad (APIGW.0301) or must be refreshed (APIGW.0307). A token can
+// die early when the user's credentials change, hence the renewal on 401.
+import { cloudErrorFromAnswer, BadResponseError, type CloudApiError } from './errors.js';
+import type { Authenticator } from './auth.js';
+import type { HttpTransport } from './transport.js';
+import { withRetries, type RetryPolicy } from './retry.js';
+import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
+
+const API = 'iam_token';
+/** Refresh when less than this much of the token's life is left (tokens live 24 h). */
+const REFRESH_AHEAD_MS = 60 * 60 * 1000;
+const RENEWABLE_CODES = /^APIG(W)?\.030[17]$/;
+
+export interface PasswordCredentials {
+  domain: string;
+  user: string;
+  password: string;
+}
+
+interface Token {
+  value: string;
+  expiresAt: number;
+  refreshAt: number;
+}
+
+export class IamTokenAuthenticator implements Authenticator {
+  private token: Token | undefined;
+  private refreshing: Promise<Token> | undefined;
+
+  constructor(
+    private readonly iamEndpoint: string,
+    private readonly projectId: string,
+    private readonly credentials: PasswordCredentials,
+    private readonly transport: HttpTransport,
+    private readonly retryPolicy: RetryPolicy,
+    private readonly metrics: ExporterMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async headers(_request: unknown, signal?: AbortSignal): Promise<Record<string, string>> {
+    const current = this.token;
+    const now = this.now();
+    if (current && now < current.expiresAt) {
+      // Still valid: refresh in the background when due, and keep using it if IAM is down.
+      if (now >= current.refreshAt) this.refresh().catch(() => undefined);
+      return { 'X-Auth-Token': current.value };
+    }
+    return { 'X-Auth-Token': (await this.refresh(signal)).value };
+  }
+
+  async renew(error: CloudApiError, sentHeaders: Record<string, string>, signal?: AbortSignal): Promise<boolean> {
+    if (!RENEWABLE_CODES.test(error.errorCode)) return false;
+    // Only the first of many requests failing with the same token drops it; the others replay
+    // with whatever token the single refresh brings.
+    if (this.token?.value === sentHeaders['X-Auth-Token']) this.token = undefined;
+    await this.refresh(signal);
+    return true;
+  }
+
+  private refresh(signal?: AbortSignal): Promise<Token> {
+    this.refreshing ??= this.fetchToken()
+      .then((token) => {
+        this.token = token;
+        this.metrics.tokenRefreshes.inc({ project_id: this.projectId, result: 'success' });
+        return token;
+      }, (error: unknown) => {
+        this.metrics.tokenRefreshes.inc({ project_id: this.projectId, result: 'failure' });
+        throw error;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    // A caller whose poll ends stops waiting; the refresh itself goes on for the others.
+    return signal ? abortable(this.refreshing, signal) : this.refreshing;
+  }
+
+  private async fetchToken(): Promise<Token> {
+    const body = JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: this.credentials.user, password: this.credentials.password, domain: { name: this.credentials.domain } } },
+        },
+        scope: { project: { id: this.projectId } },
+      },
+    });
+    const url = new URL('/v3/auth/tokens?nocatalog=true', this.iamEndpoint);
+    const answer = await withRetries(async () => {
+      const response = await this.transport.send({
+        api: API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' },
+      });
+      if (response.status !== 201 && response.status !== 200) {
+        throw cloudErrorFromAnswer(API, response.status, response.body, response.requestId, response.headers['retry-after']);
+      }
+      return response;
+    }, this.retryPolicy, undefined, () => this.metrics.apiRetries.inc({ api: API }));
+    const value = answer.headers['x-subject-token'];
+    if (typeof value !== 'string' || value === '') throw new BadResponseError(API, 'no X-Subject-Token header', answer.requestId);
+    const issuedAt = this.now();
+    let expiresAt = issuedAt + 24 * 3600 * 1000;
+    try {
+      const parsed = JSON.parse(answer.body) as { token?: { expires_at?: unknown } };
+      const stated = Date.parse(String(parsed.token?.expires_at));
+      if (Number.isFinite(stated)) expiresAt = stated;
+    } catch {
+      throw new BadResponseError(API, 'token body is not JSON', answer.requestId);
+    }
+    const lifetime = Math.max(0, expiresAt - issuedAt);
+    return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 4) };
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

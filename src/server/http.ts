@@ -1,0 +1,80 @@
+// The exporter's HTTP face: the exposition, a landing page, health and readiness, and reload.
+// The data part of /metrics is rendered (and gzipped) once per completed poll by the snapshot
+// store; only the exporter's own small registry is rendered per scrape.
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import type { Exposition } from '../metrics/snapshot.js';
+import { landingPage, type LandingInfo } from './landing.js';
+
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface ServerHandlers {
+  telemetryPath: string;
+  exposition: () => Exposition;
+  exporterMetrics: () => Promise<string>;
+  ready: () => boolean;
+  landing: () => LandingInfo;
+  /** re-reads the configuration; resolves to problems (empty when it took effect) */
+  reload: () => Promise<string[]>;
+}
+
+type Route = { methods: readonly string[]; handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void };
+
+export function createHandler(handlers: ServerHandlers): http.RequestListener {
+  const routes = new Map<string, Route>([
+    [handlers.telemetryPath, { methods: ['GET', 'HEAD'], handle: (req, res) => serveMetrics(handlers, req, res) }],
+    ['/', { methods: ['GET', 'HEAD'], handle: (_req, res) => send(res, 200, 'text/html; charset=utf-8', landingPage(handlers.telemetryPath, handlers.landing())) }],
+    ['/-/healthy', { methods: ['GET', 'HEAD'], handle: (_req, res) => send(res, 200, 'text/plain', 'Healthy.\n') }],
+    ['/-/ready', {
+      methods: ['GET', 'HEAD'],
+      handle: (_req, res) => (handlers.ready()
+        ? send(res, 200, 'text/plain', 'Ready.\n')
+        : send(res, 503, 'text/plain', 'Not ready: waiting for the first poll of every collector.\n')),
+    }],
+    ['/-/reload', {
+      methods: ['POST', 'PUT'],
+      handle: async (_req, res) => {
+        const problems = await handlers.reload();
+        if (problems.length === 0) send(res, 200, 'text/plain', 'Configuration reloaded.\n');
+        else send(res, 400, 'text/plain', `Configuration refused, the previous one stays:\n${problems.join('\n')}\n`);
+      },
+    }],
+  ]);
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const route = routes.get(path);
+    if (!route) return send(res, 404, 'text/plain', 'Not found.\n');
+    if (!route.methods.includes(req.method ?? '')) {
+      res.setHeader('Allow', route.methods.join(', '));
+      return send(res, 405, 'text/plain', 'Method not allowed.\n');
+    }
+    Promise.resolve(route.handle(req, res)).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain', 'Internal error.\n');
+      else res.destroy();
+    });
+  };
+}
+
+async function serveMetrics(handlers: ServerHandlers, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const data = handlers.exposition();
+  const own = await handlers.exporterMetrics();
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (acceptsGzip(req.headers['accept-encoding'])) {
+    // gzip members may be concatenated (RFC 1952): the cached data member plus a fresh small one.
+    res.setHeader('Content-Encoding', 'gzip');
+    send(res, 200, EXPOSITION_CONTENT_TYPE, Buffer.concat([data.gzip(), gzipSync(own)]), req.method === 'HEAD');
+  } else {
+    send(res, 200, EXPOSITION_CONTENT_TYPE, data.text + own, req.method === 'HEAD');
+  }
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header);
+}
+
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headOnly = false): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(headOnly ? undefined : body);
+}
