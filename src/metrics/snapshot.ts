@@ -150,6 +150,10 @@ export class SnapshotStore {
     return this.collectors.every((c) => this.committed.has(c.name));
   }
 
+  get collectorNames(): string[] {
+    return this.collectors.map((c) => c.name);
+  }
+
   /** Targets in the collector's last committed poll, and how many of them succeeded. */
   targetStats(collector: string): { targets: number; up: number } {
     const targets = [...(this.committed.get(collector)?.poll.targets.values() ?? [])];

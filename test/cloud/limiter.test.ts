@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { AdaptiveLimiter } from '../../src/cloud/limiter.js';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+describe('AdaptiveLimiter', () => {
+  it('never runs more tasks at once than its limit', async () => {
+    const limiter = new AdaptiveLimiter(3);
+    let running = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 10 }, deferred);
+    const all = gates.map((gate) => limiter.run(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await gate.promise;
+      running -= 1;
+    }));
+    await new Promise((r) => setImmediate(r));
+    expect(limiter.inFlight).toBe(3);
+    for (const gate of gates) gate.resolve();
+    await Promise.all(all);
+    expect(peak).toBe(3);
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('halves on throttling down to 1 and climbs back one step per `limit` successes', () => {
+    const limiter = new AdaptiveLimiter(8);
+    limiter.throttled();
+    expect(limiter.limit).toBe(4);
+    limiter.throttled();
+    limiter.throttled();
+    limiter.throttled();
+    expect(limiter.limit).toBe(1);
+    limiter.succeeded();
+    expect(limiter.limit).toBe(2);
+    limiter.succeeded();
+    expect(limiter.limit).toBe(2);
+    limiter.succeeded();
+    expect(limiter.limit).toBe(3);
+    for (let i = 0; i < 100; i++) limiter.succeeded();
+    expect(limiter.limit).toBe(8);
+  });
+
+  it('lets a waiting task leave the queue when its signal aborts', async () => {
+    const limiter = new AdaptiveLimiter(1);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    const controller = new AbortController();
+    const second = limiter.run(async () => 'ran', controller.signal);
+    controller.abort(new Error('deadline'));
+    await expect(second).rejects.toThrow('deadline');
+    gate.resolve();
+    await first;
+    expect(limiter.inFlight).toBe(0);
+    await expect(limiter.run(async () => 'next')).resolves.toBe('next');
+  });
+});
