@@ -1,10 +1,13 @@
 // The one place that talks HTTP to Huawei Cloud: got with a keep-alive agent per endpoint, a
 // per-request timeout, a cap on body size, and a count of every request by API and status code.
 // It never throws on an HTTP status (the client decides what a status means); it throws
-// TransportError when no usable answer came.
+// TransportError when no usable answer came. Corporate networks: HTTPS_PROXY, HTTP_PROXY and
+// NO_PROXY are honoured per endpoint (CONNECT tunnels through hpagent), NODE_EXTRA_CA_CERTS by Node.
 import http from 'node:http';
 import https from 'node:https';
 import got, { type Agents } from 'got';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { getProxyForUrl } from 'proxy-from-env';
 import { TransportError } from './errors.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
@@ -94,7 +97,9 @@ export class HttpTransport {
     let agent = this.agents.get(url.origin);
     if (!agent) {
       const options = { keepAlive: true, maxSockets: this.options.maxSockets, scheduling: 'lifo' as const };
-      agent = secure ? new https.Agent(options) : new http.Agent(options);
+      const proxy = getProxyForUrl(url.href);
+      if (proxy) agent = secure ? new HttpsProxyAgent({ ...options, proxy }) : new HttpProxyAgent({ ...options, proxy });
+      else agent = secure ? new https.Agent(options) : new http.Agent(options);
       this.agents.set(url.origin, agent);
     }
     return secure ? { https: agent as https.Agent } : { http: agent };
