@@ -1,0 +1,114 @@
+// Collector htap_processes: the sessions of every StarRocks HTAP instance, paged through
+// `GET /v3/{project}/instances/{htap_id}/htap/process` per poll and aggregated page by page (a
+// session list is never held whole). Like mysqld_exporter's info_schema.processlist: sessions per
+// (state, command) with the longest duration, plus optional per-user, per-database and per-host
+// counts as separate metrics rather than a cross product. No SQL text or session id becomes a label.
+import type { HtapInstance, HtapProcess } from '../cloud/taurusdb.js';
+import type { HtapProcessesConfig } from '../config/types.js';
+import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
+import type { Collector } from './collector.js';
+import type { HtapInventory } from './htap-inventory.js';
+import { clientHost, LabelTally, labelValue } from './labels.js';
+import type { TargetSource } from './targets.js';
+
+/** Sessions per request: the API's maximum, so the fewest calls. */
+const PROCESS_PAGE_SIZE = 100;
+/** Pages per HTAP instance and poll (10,000 sessions); a longer list fails that instance's poll. */
+const MAX_PROCESS_PAGES = 100;
+/** Distinct label values tracked per breakdown while streaming; sessions beyond go to `other`. */
+const MAX_TRACKED_VALUES = 10_000;
+
+const PER_HTAP = ['instance_id', 'htap_instance_id'];
+
+const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
+  'Number of HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
+const SESSION_MAX_DURATION = gaugeFamily('huaweicloud_taurusdb_htap_session_max_duration_seconds',
+  'Longest duration of the HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
+const SESSIONS_LONG_RUNNING = gaugeFamily('huaweicloud_taurusdb_htap_sessions_long_running',
+  'Number of HTAP sessions running for at least long_running_seconds, as of the last poll.', PER_HTAP);
+const SESSIONS_BY_USER = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_user',
+  'Number of HTAP sessions per user, as of the last poll.', [...PER_HTAP, 'user']);
+const SESSIONS_BY_DATABASE = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_database',
+  'Number of HTAP sessions per database, as of the last poll.', [...PER_HTAP, 'database']);
+const SESSIONS_BY_HOST = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_host',
+  'Number of HTAP sessions per client host (port stripped), as of the last poll.', [...PER_HTAP, 'host']);
+
+interface Breakdown {
+  family: GaugeFamily;
+  label: string;
+  enabled(settings: HtapProcessesConfig): boolean;
+  value(process: HtapProcess): string;
+}
+
+const BREAKDOWNS: readonly Breakdown[] = [
+  { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, value: (p) => labelValue(p.user) },
+  { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, value: (p) => labelValue(p.database) },
+  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, value: (p) => clientHost(p.host) },
+];
+
+export class HtapProcessesCollector implements Collector {
+  readonly name = 'htap_processes';
+  readonly families = [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)];
+
+  constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory,
+    private readonly settings: HtapProcessesConfig) {}
+
+  async collect(poll: Poll, signal: AbortSignal): Promise<void> {
+    const targets = this.source.taurusdb();
+    this.inventory.retain(targets.map((target) => target.instance.id));
+    await Promise.all(targets.map(async (target) => {
+      let htapInstances: HtapInstance[];
+      try {
+        htapInstances = (await this.inventory.get(target, signal)).instances;
+      } catch {
+        // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
+        return;
+      }
+      await Promise.all(htapInstances.filter(isStarRocks).map((htap) => poll.run(htap.id, async (samples) => {
+        const tally = new SessionTally(this.settings);
+        for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
+          for (const process of page) tally.add(process);
+        }
+        tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
+      })));
+    }));
+  }
+}
+
+/** The process-list API belongs to StarRocks (HTAP Standard Edition); ClickHouse has none. */
+function isStarRocks(htap: HtapInstance): boolean {
+  return (htap.engineName ?? '').toLowerCase().replace(/[^a-z]/g, '') === 'starrocks';
+}
+
+/** The aggregates of one HTAP instance's session list, fed one session at a time. */
+class SessionTally {
+  private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
+  private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally }>;
+  private longRunning = 0;
+
+  constructor(private readonly settings: HtapProcessesConfig) {
+    this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings))
+      .map((breakdown) => ({ breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES) }));
+  }
+
+  add(process: HtapProcess): void {
+    this.byStateCommand.add([labelValue(process.state, true), labelValue(process.command, true)], process.durationSeconds);
+    if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
+    for (const { breakdown, tally } of this.breakdowns) tally.add([breakdown.value(process)]);
+  }
+
+  publish(samples: Samples, labels: Readonly<Record<string, string>>): void {
+    const max = this.settings.maxLabelValues;
+    for (const { labels: [state = '', command = ''], count, max: longest } of this.byStateCommand.capped(max)) {
+      samples.set(SESSIONS, { ...labels, state, command }, count);
+      samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
+    }
+    // Always present, so an alert on it sees 0 rather than no data.
+    samples.set(SESSIONS_LONG_RUNNING, labels, this.longRunning);
+    for (const { breakdown, tally } of this.breakdowns) {
+      for (const { labels: [value = ''], count } of tally.capped(max)) {
+        samples.set(breakdown.family, { ...labels, [breakdown.label]: value }, count);
+      }
+    }
+  }
+}

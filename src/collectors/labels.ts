@@ -1,0 +1,101 @@
+// Label values from cloud data: normalised so that one value has one spelling, and capped so
+// that a per-instance breakdown never grows past `max_label_values` series.
+//
+// Capping rule: when a breakdown has more than `max` distinct values, the `max - 1` largest
+// (by count, ties broken by label value so output is deterministic) are kept and all the rest are
+// summed into `other`. A breakdown therefore never exceeds `max` series, `other` included.
+
+export const UNKNOWN = 'unknown';
+export const OTHER = 'other';
+
+/** Trimmed; lower-cased when the column holds keywords (state, command); empty becomes `unknown`. */
+export function labelValue(raw: string | undefined, keyword = false): string {
+  const trimmed = (raw ?? '').trim();
+  if (trimmed === '') return UNKNOWN;
+  return keyword ? trimmed.toLowerCase() : trimmed;
+}
+
+/** A client address without its port: `10.0.0.5:51234` → `10.0.0.5`, `[::1]:3306` → `::1`. */
+export function clientHost(raw: string): string {
+  const trimmed = raw.trim();
+  const bracketed = /^\[([^\]]*)\](?::[0-9]*)?$/.exec(trimmed);
+  if (bracketed) return labelValue(bracketed[1]);
+  // Exactly one colon followed by digits is host:port; more colons is a bare IPv6 address.
+  const hostPort = /^([^:]*):[0-9]+$/.exec(trimmed);
+  return labelValue(hostPort ? hostPort[1] : trimmed);
+}
+
+/** One row of a tally: its label values (in the family's order), how many, and the largest value seen. */
+export interface TallyRow {
+  readonly labels: readonly string[];
+  count: number;
+  max: number;
+}
+
+/**
+ * Counts rows per tuple of label values, streaming. At most `trackLimit` distinct tuples are
+ * remembered; rows of any further tuple go straight to `other`, so memory stays bounded however
+ * many distinct values a huge session list holds.
+ */
+export class LabelTally {
+  private readonly rows = new Map<string, TallyRow>();
+  private overflow: TallyRow | undefined;
+
+  constructor(private readonly arity: number, private readonly trackLimit: number) {}
+
+  add(labels: readonly string[], value = 0): void {
+    const key = keyOf(labels);
+    let row = this.rows.get(key);
+    if (!row) {
+      if (this.rows.size >= this.trackLimit) {
+        row = this.overflow ??= this.otherRow();
+      } else {
+        row = { labels, count: 0, max: 0 };
+        this.rows.set(key, row);
+      }
+    }
+    row.count += 1;
+    if (value > row.max) row.max = value;
+  }
+
+  /** The rows to publish, at most `max` of them: see the capping rule at the top of this file. */
+  capped(max: number): TallyRow[] {
+    const limit = Math.max(1, Math.floor(max));
+    const all = [...this.rows.values()];
+    if (!this.overflow && all.length <= limit) return all.sort(byLabels);
+    const other = this.otherRow();
+    // A genuine value spelled `other` joins the fold rather than becoming a duplicate series.
+    const otherKey = keyOf(other.labels);
+    const ranked = all.filter((row) => keyOf(row.labels) !== otherKey)
+      .sort((a, b) => b.count - a.count || byLabels(a, b));
+    const kept = ranked.slice(0, limit - 1);
+    const folded = [...ranked.slice(limit - 1), ...all.filter((row) => keyOf(row.labels) === otherKey)];
+    merge(other, ...folded, ...(this.overflow ? [this.overflow] : []));
+    return [...kept.sort(byLabels), other];
+  }
+
+  private otherRow(): TallyRow {
+    return { labels: new Array<string>(this.arity).fill(OTHER), count: 0, max: 0 };
+  }
+}
+
+function keyOf(labels: readonly string[]): string {
+  return labels.length === 1 ? labels[0] ?? '' : JSON.stringify(labels);
+}
+
+function merge(into: TallyRow, ...rows: TallyRow[]): void {
+  for (const row of rows) {
+    into.count += row.count;
+    if (row.max > into.max) into.max = row.max;
+  }
+}
+
+/** Label tuples in code-unit order (not locale order, which varies between machines). */
+function byLabels(a: TallyRow, b: TallyRow): number {
+  for (let i = 0; i < a.labels.length; i++) {
+    const x = a.labels[i] ?? '';
+    const y = b.labels[i] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+// Collector session_overview: GaussDB's real-time session counts, one
+// `GET /v3/{project}/instances/{id}/session-overview` per GaussDB instance and poll.
+import { gaugeFamily, type Poll } from '../metrics/snapshot.js';
+import type { Collector } from './collector.js';
+import { instanceInfoFamily, pollInstances, type TargetSource } from './targets.js';
+
+const SESSIONS = gaugeFamily('huaweicloud_gaussdb_sessions',
+  'Number of real-time sessions of the GaussDB instance (total_num), as of the last poll.', ['instance_id']);
+const SESSIONS_ACTIVE = gaugeFamily('huaweicloud_gaussdb_sessions_active',
+  'Number of active real-time sessions of the GaussDB instance (active_num), as of the last poll.', ['instance_id']);
+const SESSIONS_SLOW_SQL = gaugeFamily('huaweicloud_gaussdb_sessions_slow_sql',
+  'Number of real-time sessions running slow SQL on the GaussDB instance (slow_sql_num), as of the last poll.', ['instance_id']);
+const SESSIONS_LOCK_WAITING = gaugeFamily('huaweicloud_gaussdb_sessions_lock_waiting',
+  'Number of real-time sessions waiting for a lock on the GaussDB instance (lock_num), as of the last poll.', ['instance_id']);
+const INSTANCE_INFO = instanceInfoFamily('gaussdb');
+
+export class SessionOverviewCollector implements Collector {
+  readonly name = 'session_overview';
+  readonly families = [SESSIONS, SESSIONS_ACTIVE, SESSIONS_SLOW_SQL, SESSIONS_LOCK_WAITING, INSTANCE_INFO];
+
+  constructor(private readonly source: TargetSource) {}
+
+  async collect(poll: Poll, signal: AbortSignal): Promise<void> {
+    await pollInstances(poll, this.source.gaussdb(), INSTANCE_INFO, async (target, samples) => {
+      const overview = await target.api.sessionOverview(target.instance.id, signal);
+      const labels = { instance_id: target.instance.id };
+      samples.set(SESSIONS, labels, overview.total);
+      samples.set(SESSIONS_ACTIVE, labels, overview.active);
+      samples.set(SESSIONS_SLOW_SQL, labels, overview.slowSql);
+      samples.set(SESSIONS_LOCK_WAITING, labels, overview.lockWaiting);
+    });
+  }
+}
