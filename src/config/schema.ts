@@ -1,0 +1,533 @@
+// The configuration file's schema: snake_case YAML in, the camelCase `Config` of types.ts out.
+// Objects are strict, so a misspelt key is an error rather than a silently ignored setting.
+// Every section is built by its own function; a later key (discovery, sharding, ...) is one
+// more entry in the section's object and one more line in its transform.
+
+import { readFileSync, accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
+import type {
+  AuthConfig,
+  CollectorsConfig,
+  Config,
+  HtapProcessesConfig,
+  HttpConfig,
+  InstanceRef,
+  LogLevel,
+  ProjectConfig,
+  ScheduleConfig,
+  WebConfig,
+} from './types.js';
+
+export interface SchemaOptions {
+  /** folder that relative file paths (`*_file`, `web.config_file`) are resolved against */
+  baseDir: string;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+export const AUTH_TYPES = ['aksk', 'password', 'token'] as const satisfies readonly AuthConfig['type'][];
+/** paths the HTTP server serves itself; the telemetry path must not shadow them */
+export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload'] as const;
+
+export const DEFAULTS = {
+  listenAddress: '0.0.0.0:10110',
+  telemetryPath: '/metrics',
+  sessionOverviewSchedule: '*/30 * * * * *',
+  htapInstancesSchedule: '0 */5 * * * *',
+  htapProcessesSchedule: '*/30 * * * * *',
+  longRunningSeconds: 60,
+  maxLabelValues: 20,
+  timeout: '10s',
+  retries: 2,
+  concurrency: 8,
+} as const;
+
+/** Let refinements that compare keys run even when one of the keys failed on its own. */
+const always = (): boolean => true;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** An optional section: absent, or present with every key commented out (YAML null), means all defaults. */
+function section<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => value ?? {}, schema);
+}
+
+/** A list that may be absent or empty. */
+function list<T extends z.ZodType>(item: T) {
+  return z.preprocess((value) => value ?? [], z.array(item));
+}
+
+/** Numbers and booleans may come from `${VAR}`, which always yields a string. */
+function fromNumericString(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*-?\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : value;
+}
+
+function integer(min: number, max?: number) {
+  let schema = z.number().int({ error: 'must be a whole number' }).min(min, { error: `must be at least ${min}` });
+  if (max !== undefined) schema = schema.max(max, { error: `must be at most ${max}` });
+  return z.preprocess(fromNumericString, schema);
+}
+
+function nonNegativeNumber() {
+  return z.preprocess(fromNumericString, z.number().min(0, { error: 'must not be negative' }));
+}
+
+function boolean() {
+  return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
+}
+
+function nonEmpty() {
+  return z.string().min(1, { error: 'must not be empty' });
+}
+
+function cronSchedule(fallback: string) {
+  return z
+    .string()
+    .superRefine((expression, ctx) => {
+      const fields = expression.trim() === '' ? 0 : expression.trim().split(/\s+/).length;
+      if (fields !== 5 && fields !== 6) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid cron expression ${JSON.stringify(expression)}: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field`,
+        });
+      } else if (!cron.validate(expression)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid cron expression ${JSON.stringify(expression)}: a field is malformed or out of range`,
+        });
+      }
+    })
+    .default(fallback);
+}
+
+/** A duration string → milliseconds, at least `minMs`. */
+function duration(minMs: number) {
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected a duration such as 500ms, 10s or 5m') })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: text,
+          message: `invalid duration ${JSON.stringify(text)}: expected a number and a unit (ms, s, m, h) such as 500ms, 10s, 5m or 1m30s`,
+        });
+        return z.NEVER;
+      }
+      if (ms < minMs) {
+        ctx.issues.push({ code: 'custom', input: text, message: `must be at least ${minMs}ms` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+function fileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    default: return code ?? 'unreadable';
+  }
+}
+
+/** The `_file` form of a secret: the file's content without trailing newlines. */
+function secretFile(options: SchemaOptions) {
+  return nonEmpty().transform((file, ctx) => {
+    const path = resolve(options.baseDir, file);
+    let content: string;
+    try {
+      content = readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
+      return z.NEVER;
+    }
+    const secret = content.replace(/[\r\n]+$/, '');
+    if (secret === '') {
+      ctx.issues.push({ code: 'custom', input: file, message: `file ${JSON.stringify(path)} is empty` });
+      return z.NEVER;
+    }
+    return secret;
+  });
+}
+
+/** Each of `keys` must be given either plainly or as `<key>_file`, not both, not neither. */
+function exactlyOneOf(keys: readonly string[]) {
+  return (value: object, ctx: z.RefinementCtx): void => {
+    const given = value as Record<string, unknown>;
+    for (const key of keys) {
+      const plain = given[key] !== undefined;
+      const file = given[`${key}_file`] !== undefined;
+      if (plain && file) {
+        ctx.addIssue({ code: 'custom', path: [`${key}_file`], message: `set either ${key} or ${key}_file, not both` });
+      } else if (!plain && !file) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `required (or ${key}_file)` });
+      }
+    }
+  };
+}
+
+/** The value of a secret given in one of its two forms (checked by exactlyOneOf). */
+function secretValue(plain: string | undefined, file: string | undefined): string {
+  return plain ?? file ?? '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// web, log_level
+
+/** Splits "host:port" ("0.0.0.0:10110", ":10110", "[::]:10110", "localhost:9100"); undefined if malformed. */
+export function parseListenAddress(address: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(address);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  const ipv6 = match[1];
+  if (ipv6 !== undefined && !ipv6.includes(':')) return undefined;
+  return { host: ipv6 ?? match[2] ?? '', port };
+}
+
+function webSchema(options: SchemaOptions) {
+  return z
+    .strictObject({
+      listen_address: z
+        .string()
+        .refine((address) => parseListenAddress(address) !== undefined, {
+          error: (iss) => `invalid listen address ${JSON.stringify(iss.input)}: expected host:port with a port 0-65535, e.g. 0.0.0.0:10110 or [::]:10110`,
+        })
+        .default(DEFAULTS.listenAddress),
+      telemetry_path: z
+        .string()
+        .superRefine((path, ctx) => {
+          if (!path.startsWith('/')) ctx.addIssue({ code: 'custom', message: 'must start with "/", e.g. /metrics' });
+          else if ((RESERVED_PATHS as readonly string[]).includes(path)) {
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} is reserved: ${RESERVED_PATHS.join(', ')} are served by the exporter itself` });
+          } else if (/[\s?#]/.test(path)) ctx.addIssue({ code: 'custom', message: 'must not contain whitespace, "?" or "#"' });
+        })
+        .default(DEFAULTS.telemetryPath),
+      config_file: z
+        .string()
+        .default('')
+        .transform((file, ctx) => {
+          if (file === '') return '';
+          const path = resolve(options.baseDir, file);
+          try {
+            accessSync(path, constants.R_OK);
+          } catch (error) {
+            ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
+            return z.NEVER;
+          }
+          return path;
+        }),
+    })
+    .transform((web): WebConfig => ({
+      listenAddress: web.listen_address,
+      telemetryPath: web.telemetry_path,
+      configFile: web.config_file,
+    }));
+}
+
+const logLevelSchema = z
+  .preprocess(
+    (value) => (typeof value === 'string' ? value.toLowerCase() : value),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  )
+  .default('info');
+
+// ---------------------------------------------------------------------------------------------
+// collectors, http
+
+function scheduleSchema(fallback: string) {
+  return section(z.strictObject({ schedule: cronSchedule(fallback) }))
+    .transform((collector): ScheduleConfig => ({ schedule: collector.schedule }));
+}
+
+const htapProcessesSchema = section(
+  z.strictObject({
+    schedule: cronSchedule(DEFAULTS.htapProcessesSchedule),
+    long_running_seconds: nonNegativeNumber().default(DEFAULTS.longRunningSeconds),
+    by_user: boolean().default(true),
+    by_database: boolean().default(true),
+    by_host: boolean().default(false),
+    max_label_values: integer(1).default(DEFAULTS.maxLabelValues),
+  }),
+).transform((collector): HtapProcessesConfig => ({
+  schedule: collector.schedule,
+  longRunningSeconds: collector.long_running_seconds,
+  byUser: collector.by_user,
+  byDatabase: collector.by_database,
+  byHost: collector.by_host,
+  maxLabelValues: collector.max_label_values,
+}));
+
+const collectorsSchema = z
+  .strictObject({
+    session_overview: scheduleSchema(DEFAULTS.sessionOverviewSchedule),
+    htap_instances: scheduleSchema(DEFAULTS.htapInstancesSchedule),
+    htap_processes: htapProcessesSchema,
+  })
+  .transform((collectors): CollectorsConfig => ({
+    sessionOverview: collectors.session_overview,
+    htapInstances: collectors.htap_instances,
+    htapProcesses: collectors.htap_processes,
+  }));
+
+const httpSchema = z
+  .strictObject({
+    timeout: duration(1).prefault(DEFAULTS.timeout),
+    retries: integer(0, 10).default(DEFAULTS.retries),
+    concurrency: integer(1).default(DEFAULTS.concurrency),
+  })
+  .transform((http): HttpConfig => ({ timeoutMs: http.timeout, retries: http.retries, concurrency: http.concurrency }));
+
+// ---------------------------------------------------------------------------------------------
+// projects
+
+function authSchema(options: SchemaOptions) {
+  const secret = () => nonEmpty().optional();
+  const file = () => secretFile(options).optional();
+  const aksk = z
+    .strictObject({
+      type: z.literal('aksk'),
+      access_key: secret(),
+      access_key_file: file(),
+      secret_key: secret(),
+      secret_key_file: file(),
+    })
+    .superRefine(exactlyOneOf(['access_key', 'secret_key']), { when: always });
+  const password = z
+    .strictObject({
+      type: z.literal('password'),
+      domain: nonEmpty(),
+      user: nonEmpty(),
+      password: secret(),
+      password_file: file(),
+    })
+    .superRefine(exactlyOneOf(['password']), { when: always });
+  const token = z
+    .strictObject({ type: z.literal('token'), token: secret(), token_file: file() })
+    .superRefine(exactlyOneOf(['token']), { when: always });
+  const expected = 'aksk, password or token';
+
+  return z
+    .discriminatedUnion('type', [aksk, password, token], {
+      error: (iss) => {
+        if (iss.code === 'invalid_union') {
+          const type = (iss.input as { type?: unknown } | undefined)?.type;
+          return type === undefined ? `required: ${expected}` : `unknown auth type ${JSON.stringify(type)}: expected ${expected}`;
+        }
+        if (iss.code === 'invalid_type') {
+          return iss.input === undefined ? 'required' : `expected a mapping with a type (${expected})`;
+        }
+        return undefined;
+      },
+    })
+    .transform((auth): AuthConfig => {
+      switch (auth.type) {
+        case 'aksk':
+          return {
+            type: 'aksk',
+            accessKey: secretValue(auth.access_key, auth.access_key_file),
+            secretKey: secretValue(auth.secret_key, auth.secret_key_file),
+          };
+        case 'password':
+          return { type: 'password', domain: auth.domain, user: auth.user, password: secretValue(auth.password, auth.password_file) };
+        case 'token':
+          return { type: 'token', token: secretValue(auth.token, auth.token_file) };
+      }
+    });
+}
+
+const instanceId = z
+  .string()
+  .regex(/^[A-Za-z0-9]+$/, { error: (iss) => `invalid instance id ${JSON.stringify(iss.input)}: letters and digits only` });
+
+/** An instance: its id as a string, or `{ id, name }`. */
+const instanceRefSchema = z
+  .preprocess(
+    (value) => (typeof value === 'string' || typeof value === 'number' ? { id: value } : value),
+    z.strictObject(
+      { id: instanceId, name: nonEmpty().optional() },
+      { error: (iss) => (iss.code === 'invalid_type' ? 'expected an instance id or a mapping with id and name' : undefined) },
+    ),
+  )
+  .transform((ref): InstanceRef => ({ id: ref.id, name: ref.name ?? ref.id }));
+
+const engineSchema = section(z.strictObject({ instances: list(instanceRefSchema) }))
+  .transform((engine): { instances: InstanceRef[] } => ({ instances: engine.instances }));
+
+function endpoint() {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      const result = normalizeEndpoint(text);
+      if ('error' in result) {
+        ctx.issues.push({ code: 'custom', input: text, message: result.error });
+        return z.NEVER;
+      }
+      return result.url;
+    })
+    .optional();
+}
+
+const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
+
+const ENGINES = ['gaussdb', 'taurusdb'] as const;
+
+/** An instance id may appear once per project. Runs on partly invalid input too. */
+function noDuplicateInstances(project: unknown, ctx: z.RefinementCtx): void {
+  if (typeof project !== 'object' || project === null) return;
+  const seen = new Map<string, string>();
+  for (const engine of ENGINES) {
+    const instances = ((project as Record<string, unknown>)[engine] as { instances?: unknown } | undefined)?.instances;
+    if (!Array.isArray(instances)) continue;
+    instances.forEach((item: unknown, index) => {
+      const id = typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string') return;
+      const where = `${engine}.instances[${index}]`;
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, where);
+      else ctx.addIssue({ code: 'custom', path: [engine, 'instances', index], message: `duplicate instance id ${JSON.stringify(id)} (also at ${first})` });
+    });
+  }
+}
+
+function projectSchema(options: SchemaOptions) {
+  return z
+    .strictObject({
+      region: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+        error: (iss) => `invalid region ${JSON.stringify(iss.input)}: expected lower-case letters, digits and hyphens, e.g. ap-southeast-1`,
+      }),
+      project_id: z.string().regex(/^[A-Za-z0-9]+$/, { error: 'must be letters and digits only, e.g. 0611f1bd8b00d5d32f17c017f15b599f' }),
+      endpoints: endpointsSchema,
+      auth: authSchema(options),
+      gaussdb: engineSchema,
+      taurusdb: engineSchema,
+    })
+    .superRefine(noDuplicateInstances, { when: always })
+    .transform((project): ProjectConfig => {
+      const defaults = defaultEndpoints(project.region);
+      return {
+        region: project.region,
+        projectId: project.project_id,
+        endpoints: {
+          iam: project.endpoints.iam ?? defaults.iam,
+          gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
+          taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
+        },
+        auth: project.auth,
+        gaussdb: project.gaussdb,
+        taurusdb: project.taurusdb,
+      };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the file
+
+/** The schema of the whole file; `options.baseDir` resolves relative file paths. */
+export function configSchema(options: SchemaOptions) {
+  return section(
+    z.strictObject({
+      web: section(webSchema(options)),
+      log_level: logLevelSchema,
+      collectors: section(collectorsSchema),
+      http: section(httpSchema),
+      projects: z
+        .array(projectSchema(options), { error: (iss) => (iss.input === undefined ? 'required: list at least one project' : undefined) })
+        .min(1, { error: 'must list at least one project' }),
+    }),
+  ).transform((file): Config => ({
+    web: file.web,
+    logLevel: file.log_level,
+    collectors: file.collectors,
+    http: file.http,
+    projects: file.projects,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// messages for the issues zod raises itself
+
+function describe(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'boolean': return 'true/false';
+    case 'object': return 'a mapping';
+    default: return typeof value;
+  }
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+};
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/**
+ * Per-parse error map: plain-language messages for zod's own issues. Messages never include
+ * the offending value (it may be a secret). For `unrecognized_keys` it returns one line per
+ * key, in the order of `issue.keys`.
+ */
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type': {
+      if (iss.input === undefined) return 'required';
+      const expected = EXPECTED[iss.expected] ?? iss.expected;
+      const got = describe(iss.input);
+      const hint = iss.expected === 'string' && (typeof iss.input === 'number' || typeof iss.input === 'boolean')
+        ? ' (quote the value)' : '';
+      return `expected ${expected}, got ${got}${hint}`;
+    }
+    case 'unrecognized_keys': {
+      const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
+      const known = shape ? Object.keys(shape) : [];
+      return iss.keys
+        .map((key) => {
+          const suggestion = closest(key, known);
+          return suggestion ? `unknown key (did you mean ${suggestion}?)` : 'unknown key';
+        })
+        .join('\n');
+    }
+    case 'invalid_value':
+      return `must be one of ${iss.values.map((value) => String(value)).join(', ')}`;
+    default:
+      return undefined;
+  }
+};
