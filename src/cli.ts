@@ -39,10 +39,3 @@ export function parseCli(argv: string[]): CliOptions {
     version: values.version,
   };
 }
-
-/** "0.0.0.0:10110", "[::]:10110", ":10110" → host and port for net.Server.listen. */
-export function splitListenAddress(address: string): { host: string | undefined; port: number } {
-  const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  return { host: host === '' ? undefined : host, port: Number(address.slice(at + 1)) };
-}

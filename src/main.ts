@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // Entry point: parse the command line, load the configuration, then either check it, poll once,
-// or serve until told to stop. Everything else is built by Exporter and the HTTP handler.
+// or serve until told to stop (SIGTERM, SIGINT), reloading on SIGHUP.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import pino from 'pino';
-import { parseCli, splitListenAddress, USAGE, type CliOptions } from './cli.js';
+import { parseCli, USAGE, type CliOptions } from './cli.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
-import { createHandler } from './server/http.js';
+import { startDaemon, type Daemon } from './daemon.js';
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 4000;
@@ -45,8 +44,7 @@ async function main(argv: string[]): Promise<number> {
   // With --once, stdout carries the exposition alone.
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
   const metrics = new ExporterMetrics(VERSION);
-  const exporter = new Exporter(config, metrics, log);
-  return options.once ? pollOnce(exporter, metrics) : serve(exporter, metrics, log, options);
+  return options.once ? pollOnce(new Exporter(config, metrics, log), metrics) : serve(config, metrics, log, options);
 }
 
 async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<number> {
@@ -59,58 +57,20 @@ async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<n
   return allUp ? 0 : 1;
 }
 
-async function serve(exporter: Exporter, metrics: ExporterMetrics, log: Logger, options: CliOptions): Promise<number> {
-  const reload = async (): Promise<string[]> => {
-    try {
-      const config = await loadConfig(options.config);
-      await exporter.reload(config);
-      log.level = options.logLevel ?? config.logLevel;
-      metrics.configReloads.inc({ result: 'success' });
-      metrics.configLastReloadSuccessful.set(1);
-      metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
-      log.info({ config: options.config }, 'configuration reloaded');
-      return [];
-    } catch (error) {
-      const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
-      metrics.configReloads.inc({ result: 'failure' });
-      metrics.configLastReloadSuccessful.set(0);
-      log.error({ config: options.config, problems }, 'configuration reload refused; the previous configuration stays');
-      return problems;
-    }
-  };
-  const { web } = exporter.currentConfig;
-  const server = http.createServer(createHandler({
-    telemetryPath: web.telemetryPath,
-    exposition: () => exporter.store.current(),
-    exporterMetrics: () => metrics.render(),
-    ready: () => exporter.store.ready,
-    landing: () => ({
-      version: VERSION,
-      collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
-    }),
-    reload,
-  }));
-  const { host, port } = splitListenAddress(web.listenAddress);
+async function serve(config: Config, metrics: ExporterMetrics, log: Logger, options: CliOptions): Promise<number> {
+  let daemon: Daemon;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, resolve);
-    });
+    daemon = await startDaemon({ configPath: options.config, config, logLevel: options.logLevel, version: VERSION, log, metrics });
   } catch (error) {
-    log.error({ address: web.listenAddress, error_msg: (error as Error).message }, 'cannot listen');
+    log.error({ address: config.web.listenAddress, error_msg: (error as Error).message }, 'cannot serve');
     return 1;
   }
-  log.info({ address: web.listenAddress, telemetry_path: web.telemetryPath, version: VERSION }, 'serving');
-  exporter.start();
-
-  process.on('SIGHUP', () => void reload());
+  process.on('SIGHUP', () => void daemon.reload());
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
       log.info({ signal }, 'shutting down');
       const force = setTimeout(() => resolve(0), SHUTDOWN_GRACE_MS).unref();
-      server.close();
-      server.closeAllConnections();
-      void exporter.stop().finally(() => {
+      void daemon.stop().finally(() => {
         clearTimeout(force);
         resolve(0);
       });
