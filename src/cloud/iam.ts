@@ -52,9 +52,11 @@ export class IamTokenAuthenticator implements Authenticator {
 
   async renew(error: CloudApiError, sentHeaders: Record<string, string>, signal?: AbortSignal): Promise<boolean> {
     if (!RENEWABLE_CODES.test(error.errorCode)) return false;
-    // Only the first of many requests failing with the same token drops it; the others replay
-    // with whatever token the single refresh brings.
-    if (this.token?.value === sentHeaders['X-Auth-Token']) this.token = undefined;
+    // Only the first of many requests failing with the same token drops it and refreshes; the
+    // others join that refresh, or replay at once when it has already brought a new token.
+    const current = this.token;
+    if (current !== undefined && current.value !== sentHeaders['X-Auth-Token']) return true;
+    this.token = undefined;
     await this.refresh(signal);
     return true;
   }
