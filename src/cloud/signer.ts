@@ -1,0 +1,213 @@
+// Huawei Cloud AK/SK request signing, algorithm SDK-HMAC-SHA256 (see docs: "AK/SK signing").
+// The official SDK signer drags in axios, lodash and moment, so this is a small node:crypto port.
+
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export const ALGORITHM = 'SDK-HMAC-SHA256';
+const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
+
+export interface AkSkCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface SignableRequest {
+  /** GET, POST... */
+  method: string;
+  /** full URL including the query; repeated keys allowed */
+  url: URL;
+  /** headers to sign besides host and x-sdk-date (e.g. Content-Type, X-Project-Id); any case */
+  headers: Record<string, string>;
+  /** empty when undefined */
+  body?: string | Buffer;
+}
+
+/** `YYYYMMDDTHHMMSSZ` in UTC, the X-Sdk-Date format. */
+export function formatSdkDate(date: Date): string {
+  return date.toISOString().replace(/[-:]|\.\d{3}/g, '');
+}
+
+/** Parses an X-Sdk-Date; undefined unless it is exactly `YYYYMMDDTHHMMSSZ` and a real instant. */
+export function parseSdkDate(value: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC rolls over out-of-range fields (month 13, hour 25): refuse those instead.
+  return formatSdkDate(date) === value ? date : undefined;
+}
+
+function isUnreserved(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
+    || byte === 0x2d || byte === 0x5f || byte === 0x2e || byte === 0x7e;
+}
+
+function encodeBytes(bytes: Uint8Array, keepSlash: boolean): string {
+  let out = '';
+  for (const byte of bytes) {
+    out += isUnreserved(byte) || (keepSlash && byte === 0x2f)
+      ? String.fromCharCode(byte)
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** UTF-8 bytes of `value`, every one except `A-Z a-z 0-9 - _ . ~` as upper-case `%XX`.
+ *  (encodeURIComponent would leave `! ' ( ) *` alone.) */
+export function percentEncode(value: string): string {
+  return encodeBytes(Buffer.from(value, 'utf8'), false);
+}
+
+/** Bytes of a percent-encoded string; a `%` not followed by two hex digits stays literal. */
+function percentDecode(value: string): Buffer {
+  return Buffer.concat(value.split(/(%[0-9A-Fa-f]{2})/).map((part) =>
+    /^%[0-9A-Fa-f]{2}$/.test(part) ? Buffer.of(parseInt(part.slice(1), 16)) : Buffer.from(part, 'utf8')));
+}
+
+/** CanonicalURI of a URL path as sent (`url.pathname`, percent-encoded): decoded, then each
+ *  segment encoded with percentEncode, always ending with `/`. Decoding first makes `'` and `%27`
+ *  sign the same, as the gateway sees them. */
+export function canonicalUri(path: string): string {
+  const uri = encodeBytes(percentDecode(path), true);
+  return uri.endsWith('/') ? uri : `${uri}/`;
+}
+
+// Plain UTF-16 code unit order, the order Array.prototype.sort and the official Node SDK use.
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** CanonicalQuery: keys sorted, values of a repeated key sorted, `k=v` joined with `&`. */
+export function canonicalQuery(url: URL): string {
+  // searchParams are already decoded (`+` is a space, as the gateway reads it): encode them afresh.
+  return [...url.searchParams]
+    .sort(([ka, va], [kb, vb]) => compare(ka, kb) || compare(va, vb))
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+    .join('&');
+}
+
+/** Lower-case names, trimmed values, sorted by name; throws on a name given twice. */
+function normaliseHeaders(headers: Record<string, string>): Array<[string, string]> {
+  const byName = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (byName.has(lower)) throw new Error(`header "${lower}" given twice`);
+    byName.set(lower, value.trim());
+  }
+  return [...byName].sort(([a], [b]) => compare(a, b));
+}
+
+export interface CanonicalRequest {
+  /** the canonical request text that is hashed into the string to sign */
+  text: string;
+  /** lower-case signed header names joined with `;` */
+  signedHeaders: string;
+}
+
+/** Canonical request of `method url` whose signed headers are exactly `headers` (host and
+ *  x-sdk-date included by the caller). */
+export function canonicalRequest(method: string, url: URL, headers: Record<string, string>, body?: string | Buffer): CanonicalRequest {
+  const sorted = normaliseHeaders(headers);
+  const signedHeaders = sorted.map(([name]) => name).join(';');
+  const text = [
+    method,
+    canonicalUri(url.pathname),
+    canonicalQuery(url),
+    sorted.map(([name, value]) => `${name}:${value}\n`).join(''),
+    signedHeaders,
+    sha256Hex(body ?? ''),
+  ].join('\n');
+  return { text, signedHeaders };
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function stringToSign(sdkDate: string, canonicalRequestText: string): string {
+  return `${ALGORITHM}\n${sdkDate}\n${sha256Hex(canonicalRequestText)}`;
+}
+
+/** Hex HMAC-SHA256 of the string to sign, keyed with the SK. */
+export function signature(secretKey: string, toSign: string): string {
+  return createHmac('sha256', secretKey).update(toSign).digest('hex');
+}
+
+/** Headers to add to the request: X-Sdk-Date (UTC YYYYMMDDTHHMMSSZ) and Authorization. Signs every
+ *  header in `headers` plus host (from url.host) and x-sdk-date. */
+export function signRequest(
+  request: SignableRequest,
+  credentials: AkSkCredentials,
+  date: Date = new Date(),
+): { 'X-Sdk-Date': string; Authorization: string } {
+  const sdkDate = formatSdkDate(date);
+  for (const name of Object.keys(request.headers)) {
+    const lower = name.toLowerCase();
+    // These two come from url and date; a second copy would sign something other than what is sent.
+    if (lower === 'host' || lower === 'x-sdk-date') throw new Error(`signRequest: "${name}" is set by the signer, not by headers`);
+  }
+  const headers = { ...request.headers, host: request.url.host, 'x-sdk-date': sdkDate };
+  const canonical = canonicalRequest(request.method, request.url, headers, request.body);
+  const sig = signature(credentials.secretKey, stringToSign(sdkDate, canonical.text));
+  return {
+    'X-Sdk-Date': sdkDate,
+    Authorization: `${ALGORITHM} Access=${credentials.accessKey}, SignedHeaders=${canonical.signedHeaders}, Signature=${sig}`,
+  };
+}
+
+const AUTHORIZATION = /^SDK-HMAC-SHA256 Access=([^\s,]+), SignedHeaders=([^\s,]+), Signature=([0-9a-f]{64})$/;
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** For the test simulator: checks an incoming request's Authorization header the way the gateway does. */
+export function verifySignature(
+  request: {
+    method: string;
+    url: URL;
+    /** node's IncomingHttpHeaders: lower-case names */
+    headers: Record<string, string | string[] | undefined>;
+    body?: string | Buffer;
+  },
+  lookupSecret: (accessKey: string) => string | undefined,
+  now: Date = new Date(),
+  maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
+): { ok: true; accessKey: string } | { ok: false; reason: string } {
+  const authorization = request.headers['authorization'];
+  if (typeof authorization !== 'string') return { ok: false, reason: 'missing Authorization header' };
+  const match = AUTHORIZATION.exec(authorization);
+  if (!match) return { ok: false, reason: 'malformed Authorization header' };
+  const [, accessKey = '', signedList = '', given = ''] = match;
+
+  const secret = lookupSecret(accessKey);
+  if (secret === undefined) return { ok: false, reason: `unknown access key ${accessKey}` };
+
+  const names = signedList.split(';');
+  // Signers list the names lower-case, sorted and once each; anything else is not theirs.
+  if (!names.every((name, i) => HEADER_NAME.test(name) && (i === 0 || compare(names[i - 1] ?? '', name) < 0))) {
+    return { ok: false, reason: 'malformed SignedHeaders' };
+  }
+  if (!names.includes('x-sdk-date')) return { ok: false, reason: 'x-sdk-date is not a signed header' };
+
+  const sdkDate = headerValue(request.headers['x-sdk-date']);
+  if (sdkDate === undefined) return { ok: false, reason: 'missing X-Sdk-Date header' };
+  const date = parseSdkDate(sdkDate);
+  if (!date) return { ok: false, reason: `malformed X-Sdk-Date ${JSON.stringify(sdkDate)}` };
+  if (Math.abs(now.getTime() - date.getTime()) > maxSkewMs) {
+    return { ok: false, reason: `X-Sdk-Date ${sdkDate} is more than ${maxSkewMs / 1000} s away from the server clock` };
+  }
+
+  const signed: Record<string, string> = {};
+  for (const name of names) {
+    const value = headerValue(request.headers[name]);
+    if (value === undefined) return { ok: false, reason: `signed header ${name} is absent` };
+    signed[name] = value;
+  }
+  const canonical = canonicalRequest(request.method, request.url, signed, request.body);
+  const expected = Buffer.from(signature(secret, stringToSign(sdkDate, canonical.text)));
+  // Both are 64 hex characters (the pattern above), so timingSafeEqual gets equal lengths.
+  if (!timingSafeEqual(expected, Buffer.from(given))) return { ok: false, reason: 'signature mismatch' };
+  return { ok: true, accessKey };
+}
