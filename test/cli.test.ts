@@ -1,0 +1,132 @@
+// The command line as users run it: the built dist/main.js in a child process (npm test builds
+// it first). Exit codes, messages naming the field, --once output and shutdown on SIGTERM.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Simulator } from '../src/simulator/server.js';
+import { parseExposition } from './support/exposition.js';
+import { authBlock, demoInstances, NEVER } from './support/stack.js';
+
+const MAIN = join(process.cwd(), 'dist', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'hwcdb-cli-'));
+let sim: Simulator;
+
+/** Runs the CLI without blocking this process, whose event loop serves the simulator. */
+function run(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+function configFile(name: string, document: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof document === 'string' ? document : stringify(document));
+  return path;
+}
+
+function validDocument(): Record<string, unknown> {
+  const project = sim.fleet.projects[0];
+  return {
+    web: { listen_address: '127.0.0.1:0' },
+    collectors: { session_overview: { schedule: NEVER }, htap_instances: { schedule: NEVER }, htap_processes: { schedule: NEVER } },
+    http: { timeout: '2s', retries: 0 },
+    projects: [{
+      region: project?.region, project_id: project?.projectId, endpoints: sim.endpoints,
+      auth: { type: 'aksk', access_key: '${TEST_AK}', secret_key: '${TEST_SK}' },
+      ...Object.fromEntries(Object.entries(demoInstances(sim)).map(([k, v]) => [k, { instances: v }])),
+    }],
+  };
+}
+
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' (npm test does it first)`);
+  sim = await Simulator.start();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('command line', () => {
+  it('--version prints the version', async () => {
+    const { status, stdout } = await run(['--version']);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^huaweicloud-db-exporter \d+\.\d+\.\d+ \(node v\d+/);
+  });
+
+  it('an unknown flag is a usage error, exit 2', async () => {
+    const { status, stderr } = await run(['--frobnicate']);
+    expect(status).toBe(2);
+    expect(stderr).toContain('usage: huaweicloud-db-exporter --config <file>');
+  });
+
+  it('--check-config accepts a valid file', async () => {
+    const { status, stdout } = await run(['--check-config', '--config', configFile('valid.yaml', validDocument())], { TEST_AK: 'ak', TEST_SK: 'sk' });
+    expect(stdout).toContain('configuration is valid');
+    expect(status).toBe(0);
+  });
+
+  const broken: Array<[string, (d: Record<string, unknown>) => void, Record<string, string>, string]> = [
+    ['a missing field', (d) => { delete (d.projects as Array<Record<string, unknown>>)[0]?.region; }, { TEST_AK: 'a', TEST_SK: 's' }, 'projects[0].region:'],
+    ['a bad cron expression', (d) => { d.collectors = { session_overview: { schedule: '61 * * * *' } }; }, { TEST_AK: 'a', TEST_SK: 's' }, 'collectors.session_overview.schedule: invalid cron expression "61 * * * *"'],
+    ['an unknown auth type', (d) => { (d.projects as Array<Record<string, unknown>>)[0]!.auth = { type: 'kerberos' }; }, {}, 'projects[0].auth.type:'],
+    ['an unset environment variable', () => undefined, { TEST_AK: 'a' }, 'projects[0].auth.secret_key: environment variable TEST_SK is not set'],
+  ];
+  it.each(broken)('%s exits 2 naming the field, at start-up and with --check-config', async (_what, breakIt, env, message) => {
+    const document = validDocument();
+    breakIt(document);
+    const path = configFile(`broken-${message.length}.yaml`, document);
+    for (const args of [['--config', path], ['--check-config', '--config', path]]) {
+      const { status, stderr } = await run(args, env);
+      expect(status).toBe(2);
+      expect(stderr).toContain(message);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+
+  it('--once prints the exposition alone on stdout and exits 0 when every target succeeded', async () => {
+    const { status, stdout, stderr } = await run(['--once', '--config', configFile('once.yaml', validDocument())], { TEST_AK: sim.credentials.accessKey, TEST_SK: sim.credentials.secretKey });
+    expect(status).toBe(0);
+    const parsed = parseExposition(stdout);
+    const up = [...parsed.series].filter(([k]) => k.startsWith('huaweicloud_db_up{'));
+    expect(up.length).toBe(4 + 3 + 3);
+    expect(up.every(([, v]) => v === 1)).toBe(true);
+    expect(stderr.split('\n').filter(Boolean).every((line) => JSON.parse(line).app === 'huaweicloud-db-exporter')).toBe(true);
+    expect(stdout).not.toContain(sim.credentials.secretKey);
+    expect(stderr).not.toContain(sim.credentials.secretKey);
+  });
+
+  it('--once exits 1 when a target failed, showing it as up 0', async () => {
+    const document = validDocument();
+    const project = (document.projects as Array<Record<string, { instances: unknown[] }>>)[0];
+    project?.gaussdb?.instances.push('0000000000000000000000000000dead0in14');
+    const { status, stdout } = await run(['--once', '--config', configFile('once-bad.yaml', document)], { TEST_AK: sim.credentials.accessKey, TEST_SK: sim.credentials.secretKey });
+    expect(status).toBe(1);
+    expect(stdout).toContain('huaweicloud_db_up{collector="session_overview",instance_id="0000000000000000000000000000dead0in14"} 0');
+    expect(stdout).toContain(`huaweicloud_db_up{collector="session_overview",instance_id="${sim.fleet.projects[0]?.gaussdb[0]?.id}"} 1`);
+  });
+
+  it('serves, then exits 0 within 5 s of SIGTERM', async () => {
+    const child = spawn(process.execPath, [MAIN, '--config', configFile('serve.yaml', validDocument())], {
+      env: { PATH: process.env.PATH ?? '', TEST_AK: sim.credentials.accessKey, TEST_SK: sim.credentials.secretKey }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const deadline = Date.now() + 10_000;
+    while (!output.includes('"msg":"poll finished"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(output).toContain('"msg":"serving"');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(output).toContain('"msg":"shutting down"');
+  });
+});
