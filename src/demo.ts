@@ -7,7 +7,11 @@ import { Simulator } from './simulator/server.js';
 const DEMO_PORTS = { iam: 10111, gaussdb: 10112, taurusdb: 10113 };
 const FLEET_TICK_MS = 10_000;
 
-const simulator = await Simulator.start({ ports: DEMO_PORTS, tickMs: FLEET_TICK_MS });
+const simulator = await Simulator.start({ ports: DEMO_PORTS, tickMs: FLEET_TICK_MS }).catch((error: Error) => {
+  process.stderr.write(`cannot start the simulator on ports ${Object.values(DEMO_PORTS).join(', ')}: ${error.message}\n`
+    + 'Is another demo or simulator running? Stop it and try again.\n');
+  process.exit(1);
+});
 const configPath = fileURLToPath(new URL('../config/demo.yaml', import.meta.url));
 const exporter = spawn(process.execPath, [fileURLToPath(new URL('./main.js', import.meta.url)), '--config', configPath, ...process.argv.slice(2)], {
   stdio: ['ignore', 'inherit', 'inherit'],

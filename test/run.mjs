@@ -27,8 +27,11 @@ let failed = 0;
 try {
   const results = JSON.parse(readFileSync(outFile, 'utf8'));
   passed = results.numPassedTests;
-  // A suite that fails to load has no failed tests of its own: count it as one failure.
-  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  failed = results.numFailedTests;
+  // A suite that fails to load, or in a hook, may have no failed test of its own: count it once.
+  for (const suite of results.testResults) {
+    if (suite.status === 'failed' && !suite.assertionResults.some((a) => a.status === 'failed')) failed += 1;
+  }
 } catch {
   failed = 1;
 }

@@ -1,0 +1,65 @@
+// `npm run demo` as a user runs it (the built simulator + exporter, fixed ports), judged by
+// promtool: every SPEC family served within 10 s, and `promtool check metrics` finds nothing.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { runTool, requireTool } from './tools.js';
+
+const SPEC_FAMILIES = [
+  'huaweicloud_gaussdb_sessions', 'huaweicloud_gaussdb_sessions_active', 'huaweicloud_gaussdb_sessions_slow_sql',
+  'huaweicloud_gaussdb_sessions_lock_waiting', 'huaweicloud_gaussdb_instance_info',
+  'huaweicloud_taurusdb_htap_instances', 'huaweicloud_taurusdb_htap_instances_limit', 'huaweicloud_taurusdb_htap_instance_info',
+  'huaweicloud_taurusdb_htap_instance_status', 'huaweicloud_taurusdb_htap_instance_nodes', 'huaweicloud_taurusdb_htap_instance_frozen',
+  'huaweicloud_taurusdb_htap_instance_restart_pending', 'huaweicloud_taurusdb_htap_instance_created_timestamp_seconds',
+  'huaweicloud_taurusdb_htap_sessions', 'huaweicloud_taurusdb_htap_session_max_duration_seconds',
+  'huaweicloud_taurusdb_htap_sessions_long_running', 'huaweicloud_taurusdb_htap_sessions_by_user',
+  'huaweicloud_taurusdb_htap_sessions_by_database', 'huaweicloud_taurusdb_htap_sessions_by_host',
+  'huaweicloud_db_up', 'huaweicloud_db_last_success_timestamp_seconds',
+];
+
+let demo: ChildProcess;
+let exposition = '';
+let secondsToAllFamilies = Infinity;
+
+async function scrape(): Promise<string> {
+  try {
+    const response = await fetch('http://127.0.0.1:10110/metrics');
+    return response.status === 200 ? await response.text() : '';
+  } catch {
+    return '';
+  }
+}
+
+beforeAll(async () => {
+  requireTool('promtool');
+  const started = Date.now();
+  demo = spawn(process.execPath, [join(process.cwd(), 'dist', 'demo.js')], { stdio: 'ignore' });
+  while (Date.now() - started < 20_000) {
+    exposition = await scrape();
+    if (SPEC_FAMILIES.every((family) => exposition.includes(`\n${family}{`))) {
+      secondsToAllFamilies = (Date.now() - started) / 1000;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 30_000);
+
+afterAll(async () => {
+  if (demo.exitCode !== null || demo.signalCode !== null) return;
+  const exited = new Promise((resolve) => demo.once('exit', resolve));
+  demo.kill('SIGTERM');
+  await exited;
+});
+
+describe('the demo', () => {
+  it('serves every SPEC metric family within 10 seconds of start', () => {
+    const missing = SPEC_FAMILIES.filter((family) => !exposition.includes(`\n${family}{`));
+    expect(missing).toEqual([]);
+    expect(secondsToAllFamilies).toBeLessThan(10);
+  });
+
+  it('passes promtool check metrics with no finding', () => {
+    const result = runTool('promtool', ['check', 'metrics'], { input: exposition });
+    expect({ status: result.status, findings: result.stdout + result.stderr }).toEqual({ status: 0, findings: '' });
+  });
+});
