@@ -1,0 +1,441 @@
+// Deployment artefacts: Dockerfile, Helm chart, alerting rules and Grafana dashboard.
+// Drives the real tools (dockerfilelint, helm, promtool); a missing tool fails the test with an
+// install hint (see tools.ts and .ci/install-tools.sh).
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+import { requireTool, run, runTool } from './tools.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHART = join(ROOT, 'helm', 'huaweicloud-db-exporter');
+const ALL_ON = join(CHART, 'ci', 'all-on-values.yaml');
+const ALERTS = join(CHART, 'files', 'alerts.yaml');
+const DASHBOARD = join(CHART, 'files', 'dashboard.json');
+const RULE_TESTS = join(ROOT, 'test', 'e2e', 'rules', 'alerts_test.yaml');
+const CONFIG_PATH = '/etc/huaweicloud-db-exporter/config.yaml';
+
+/** `helm template` with the given flags, parsed into its documents. */
+function template(...flags: string[]): { docs: Obj[]; text: string } {
+  const res = runTool('helm', ['template', 'hwc', CHART, '--namespace', 'observability', ...flags], { cwd: ROOT });
+  if (res.status !== 0) throw new Error(`helm template ${flags.join(' ')} failed (${res.status}):\n${res.stderr}`);
+  const parsed = parseAllDocuments(res.stdout);
+  const docs: Obj[] = [];
+  for (const doc of parsed) {
+    if (doc.errors.length > 0) throw new Error(`helm template output is not valid YAML: ${doc.errors[0]?.message}`);
+    const value = doc.toJS() as Obj | null;
+    if (value) docs.push(value);
+  }
+  return { docs, text: res.stdout };
+}
+
+function only(docs: Obj[], kind: string): Obj {
+  const matches = docs.filter((d) => d.kind === kind);
+  expect(matches.map((d) => d.kind)).toEqual([kind]);
+  return matches[0] as Obj;
+}
+
+function kinds(docs: Obj[]): string[] {
+  return docs.map((d) => d.kind as string).sort();
+}
+
+function container(docs: Obj[]): Obj {
+  const containers = only(docs, 'Deployment').spec.template.spec.containers as Obj[];
+  expect(containers).toHaveLength(1);
+  return containers[0] as Obj;
+}
+
+function podAnnotations(docs: Obj[]): Obj {
+  return only(docs, 'Deployment').spec.template.metadata.annotations as Obj;
+}
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+
+  test('dockerfilelint reports no finding', () => {
+    const bin = join(ROOT, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint');
+    const res = run(process.execPath, [bin, 'Dockerfile'], { cwd: ROOT });
+    expect(`${res.stdout}${res.stderr}`).toContain('Issues: None found');
+    expect(res.status).toBe(0);
+  });
+
+  test('multi-stage on an exactly pinned Node LTS slim image', () => {
+    const froms = instructions.filter((l) => /^FROM\s/i.test(l));
+    expect(froms).toHaveLength(2);
+    for (const from of froms) expect(from).toMatch(/^FROM node:(2[02468])\.\d+\.\d+-[a-z]+-slim(\s|$)/);
+    expect(froms[0]).toMatch(/\sAS\s+build$/i);
+    // Build stage: all dependencies and the compiler; runtime stage: production dependencies only.
+    const runtime = instructions.slice(instructions.indexOf(froms[1] as string));
+    const build = instructions.slice(0, instructions.indexOf(froms[1] as string));
+    expect(build.join('\n')).toMatch(/RUN npm ci\b/);
+    expect(build.join('\n')).toMatch(/RUN npm run build\b/);
+    expect(runtime.join('\n')).toMatch(/RUN npm ci --omit=dev\b/);
+    expect(runtime.join('\n')).toMatch(/COPY --from=build \S*dist \.\/dist/);
+    expect(dockerfile).not.toMatch(/^\s*ADD\s/m);
+  });
+
+  test('runs as a numeric non-root user with the documented entrypoint, port and labels', () => {
+    const users = instructions.filter((l) => /^USER\s/.test(l));
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatch(/^USER [1-9]\d*(:\d+)?$/);
+    expect(instructions).toContain('EXPOSE 10110');
+    expect(instructions).toContain('ENTRYPOINT ["node", "/app/dist/main.js"]');
+    expect(instructions).toContain(`CMD ["--config", "${CONFIG_PATH}"]`);
+    for (const label of ['title', 'description', 'version', 'revision', 'created', 'licenses']) {
+      expect(dockerfile).toContain(`org.opencontainers.image.${label}=`);
+    }
+    expect(instructions.join('\n')).toMatch(/^HEALTHCHECK .*\/-\/healthy/m);
+  });
+
+  test('.dockerignore keeps local build output and secrets out of the context', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split(/\r?\n/).map((l) => l.trim());
+    for (const entry of ['node_modules', 'dist', '.git', '.test-results', '.env']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('Helm chart', () => {
+  test('helm lint --strict passes with the default values', () => {
+    const res = runTool('helm', ['lint', '--strict', CHART]);
+    expect(res.stderr + res.stdout).toContain('0 chart(s) failed');
+    expect(res.status).toBe(0);
+  });
+
+  test('helm lint --strict passes with ci/all-on-values.yaml', () => {
+    const res = runTool('helm', ['lint', '--strict', CHART, '-f', ALL_ON]);
+    expect(res.stderr + res.stdout).toContain('0 chart(s) failed');
+    expect(res.status).toBe(0);
+  });
+
+  test('default values render the core objects only', () => {
+    const { docs } = template();
+    expect(kinds(docs)).toEqual(['ConfigMap', 'Deployment', 'Secret', 'Service', 'ServiceAccount']);
+    for (const doc of docs) expect(doc.metadata.namespace).toBe('observability');
+  });
+
+  test('the Deployment is locked down: non-root, read-only root, no capabilities, seccomp', () => {
+    const { docs } = template();
+    const pod = only(docs, 'Deployment').spec.template.spec as Obj;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = container(docs);
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(c.resources.limits).toMatchObject({ memory: expect.any(String) });
+    // Nothing writable is mounted: the exporter needs no /tmp.
+    for (const mount of c.volumeMounts as Obj[]) expect(mount.readOnly).toBe(true);
+  });
+
+  test('probes, port and configuration mount', () => {
+    const { docs } = template();
+    const c = container(docs);
+    expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 10110, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
+    expect(c.args.slice(0, 2)).toEqual(['--config', CONFIG_PATH]);
+    expect(c.image).toBe('huaweicloud-db-exporter:0.1.0');
+    const mount = (c.volumeMounts as Obj[]).find((m) => m.name === 'config');
+    expect(mount?.mountPath).toBe('/etc/huaweicloud-db-exporter');
+    const service = only(docs, 'Service');
+    expect(service.spec.ports).toEqual([{ name: 'http-metrics', port: 10110, targetPort: 'http-metrics', protocol: 'TCP' }]);
+    expect(service.spec.selector).toEqual(only(docs, 'Deployment').spec.selector.matchLabels);
+  });
+
+  test('the ConfigMap carries .Values.config as the exporter config file', () => {
+    const { docs } = template('-f', ALL_ON);
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof d.data?.['config.yaml'] === 'string') as Obj;
+    const config = parse(cm.data['config.yaml'] as string) as Obj;
+    const values = parse(readFileSync(ALL_ON, 'utf8')) as Obj;
+    expect(config).toEqual(values.config);
+    expect(config.projects[0].auth.secret_key).toBe('${HWC_SECRET_KEY}');
+  });
+
+  test('a listen address on another port moves the container port and the probes with it', () => {
+    const { docs } = template('--set', 'config.web.listen_address=[::]:9999', '--set', 'config.web.telemetry_path=/m',
+      '--set', 'serviceMonitor.enabled=true');
+    const c = container(docs);
+    expect(c.ports[0].containerPort).toBe(9999);
+    expect(c.livenessProbe.httpGet.port).toBe('http-metrics');
+    expect(only(docs, 'ServiceMonitor').spec.endpoints[0].path).toBe('/m');
+  });
+
+  test('checksum annotations restart the pods when the config or the Secret changes', () => {
+    const base = podAnnotations(template().docs);
+    expect(base['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(base['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
+    const again = podAnnotations(template().docs);
+    expect(again['checksum/config']).toBe(base['checksum/config']);
+
+    const configChanged = podAnnotations(template('--set', 'config.http.timeout=20s').docs);
+    expect(configChanged['checksum/config']).not.toBe(base['checksum/config']);
+    expect(configChanged['checksum/secret']).toBe(base['checksum/secret']);
+
+    const secretChanged = podAnnotations(template('--set', 'auth.secretKey=other').docs);
+    expect(secretChanged['checksum/secret']).not.toBe(base['checksum/secret']);
+    expect(secretChanged['checksum/config']).toBe(base['checksum/config']);
+  });
+
+  test('credentials go to the Secret only, and reach the container as env references', () => {
+    const secretValue = 'sk-test-value';
+    const accessValue = 'AK-TEST-VALUE';
+    const { docs } = template('--set', `auth.secretKey=${secretValue}`, '--set', `auth.accessKey=${accessValue}`);
+    const secret = only(docs, 'Secret');
+    const decoded = Object.fromEntries(
+      Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    );
+    expect(decoded).toEqual({ 'secret-key': secretValue, 'access-key': accessValue });
+    for (const doc of docs.filter((d) => d.kind !== 'Secret')) {
+      const text = JSON.stringify(doc);
+      for (const value of [secretValue, accessValue]) {
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(Buffer.from(value).toString('base64'));
+      }
+    }
+    const env = container(docs).env as Obj[];
+    const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+    expect(byName.HWC_SECRET_KEY).toEqual({
+      name: 'HWC_SECRET_KEY',
+      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'secret-key', optional: true } },
+    });
+    expect(byName.HWC_ACCESS_KEY.valueFrom.secretKeyRef).toMatchObject({ name: secret.metadata.name, key: 'access-key' });
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['HWC_PASSWORD', 'HWC_TOKEN']));
+    for (const e of env.filter((x) => x.name.startsWith('HWC_'))) expect(e.value).toBeUndefined();
+  });
+
+  test('a literal secret in config is refused by the values schema', () => {
+    const res = runTool('helm', ['template', 'hwc', CHART,
+      '--set', 'config.projects[0].region=ap-southeast-1',
+      '--set', 'config.projects[0].project_id=p1',
+      '--set', 'config.projects[0].auth.type=aksk',
+      '--set', 'config.projects[0].auth.secret_key=plain-secret']);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('secret_key');
+  });
+
+  test('values outside the schema are refused', () => {
+    expect(runTool('helm', ['template', 'hwc', CHART, '--set', 'replicaCount=two']).status).not.toBe(0);
+    expect(runTool('helm', ['template', 'hwc', CHART, '--set', 'serviceMonitr.enabled=true']).status).not.toBe(0);
+  });
+
+  test('auth.existingSecret: no chart Secret, env from the existing one with its key names', () => {
+    const { docs } = template('--set', 'auth.existingSecret=hwc-creds', '--set', 'auth.secretKeys.secretKey=sk',
+      '--set', 'auth.secretKey=ignored-value');
+    expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+    const env = container(docs).env as Obj[];
+    const sk = env.find((e) => e.name === 'HWC_SECRET_KEY');
+    expect(sk?.valueFrom.secretKeyRef).toEqual({ name: 'hwc-creds', key: 'sk', optional: true });
+    expect(podAnnotations(docs)['checksum/secret']).toBeUndefined();
+    expect(JSON.stringify(docs)).not.toContain('ignored-value');
+  });
+
+  test('ci/all-on-values.yaml renders every optional object', () => {
+    const { docs } = template('-f', ALL_ON);
+    expect(kinds(docs)).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+    const deployment = only(docs, 'Deployment');
+    const pod = deployment.spec.template.spec as Obj;
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toHaveLength(1);
+    expect(pod.affinity.nodeAffinity).toBeDefined();
+    expect(pod.serviceAccountName).toBe('hwc-db-exporter');
+    expect(deployment.spec.template.metadata.annotations['example.com/scrape-owner']).toBe('dba');
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ tier: 'monitoring', team: 'dba' });
+    const c = pod.containers[0] as Obj;
+    expect(c.image).toMatch(/^registry\.example\.com\/observability\/huaweicloud-db-exporter@sha256:[0-9a-f]{64}$/);
+    expect((c.env as Obj[]).map((e) => e.name)).toEqual(expect.arrayContaining(['TZ', 'HWC_SECRET_KEY']));
+    expect((c.volumeMounts as Obj[]).map((m) => m.name)).toEqual(['config', 'web-config']);
+    expect((pod.volumes as Obj[]).map((v) => v.name)).toEqual(['config', 'web-config']);
+    expect(c.args).toEqual(['--config', CONFIG_PATH, '--log-level', 'debug']);
+    for (const doc of docs) expect(doc.metadata.labels).toMatchObject({ team: 'dba', 'cost-center': '1234' });
+
+    const sm = only(docs, 'ServiceMonitor');
+    expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(sm.metadata.namespace).toBe('monitoring');
+    expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['observability'] });
+    expect(sm.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(sm.spec.jobLabel).toBe('app.kubernetes.io/name');
+    expect(sm.spec.endpoints).toHaveLength(1);
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' });
+    expect(sm.spec.endpoints[0].metricRelabelings).toHaveLength(1);
+  });
+
+  test('the PrometheusRule holds exactly the rules of files/alerts.yaml', () => {
+    const { docs } = template('-f', ALL_ON);
+    const rule = only(docs, 'PrometheusRule');
+    expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
+    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
+    expect(rule.spec.groups).toEqual(file.groups);
+    // The alert templates reach Prometheus untouched by Helm.
+    expect(JSON.stringify(rule.spec.groups)).toContain('{{ $labels.instance_id }}');
+  });
+
+  test('the dashboard ConfigMap has the sidecar label and valid dashboard JSON', () => {
+    const { docs } = template('-f', ALL_ON, '--set', 'grafanaDashboard.sidecarLabelValue=yes');
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboard')) as Obj;
+    expect(cm).toBeDefined();
+    expect(cm.metadata.labels.grafana_dashboard).toBe('yes');
+    expect(cm.metadata.namespace).toBe('monitoring');
+    expect(cm.metadata.annotations).toEqual({ grafana_folder: 'Databases' });
+    const files = Object.keys(cm.data as Obj);
+    expect(files).toEqual(['huaweicloud-db-exporter.json']);
+    const dashboard = JSON.parse(cm.data[files[0] as string] as string) as Obj;
+    expect(dashboard).toEqual(JSON.parse(readFileSync(DASHBOARD, 'utf8')));
+
+    const defaults = template('--set', 'grafanaDashboard.enabled=true').docs;
+    const cm2 = defaults.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboard')) as Obj;
+    expect(cm2.metadata.labels.grafana_dashboard).toBe('1');
+    expect(cm2.metadata.namespace).toBe('observability');
+  });
+});
+
+describe('Grafana dashboard', () => {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Obj;
+  const panels = dashboard.panels as Obj[];
+  const variables = dashboard.templating.list as Obj[];
+
+  test('Grafana 10+ schema with a prometheus datasource variable used everywhere', () => {
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(38);
+    expect(dashboard.uid).toBe('huaweicloud-db-exporter');
+    expect(dashboard.__inputs).toBeUndefined(); // the sidecar cannot fill in import inputs
+    const ds = variables.find((v) => v.name === 'datasource');
+    expect(ds).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    const targets = panels.flatMap((p) => (p.targets ?? []) as Obj[]);
+    expect(targets.length).toBeGreaterThan(30);
+    for (const p of panels.filter((x) => x.type !== 'row')) {
+      expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+    }
+    for (const t of targets) {
+      expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(typeof t.expr).toBe('string');
+      expect(t.expr.length).toBeGreaterThan(0);
+    }
+    for (const v of variables.filter((x) => x.type === 'query')) {
+      expect(v.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+    }
+  });
+
+  test('panels have unique ids and do not overlap', () => {
+    const ids = panels.map((p) => p.id as number);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cells = new Set<string>();
+    for (const p of panels) {
+      const { x, y, w, h } = p.gridPos as { x: number; y: number; w: number; h: number };
+      expect(x + w).toBeLessThanOrEqual(24);
+      for (let i = x; i < x + w; i++) {
+        for (let j = y; j < y + h; j++) {
+          const key = `${i},${j}`;
+          expect(cells.has(key) ? `${p.title} overlaps at ${key}` : '').toBe('');
+          cells.add(key);
+        }
+      }
+    }
+  });
+
+  test('rows and per-instance variables that show names from the _info metrics', () => {
+    expect(panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
+      'Fleet overview', 'GaussDB instance: $gaussdb', 'TaurusDB HTAP: $taurusdb / $htap', 'Exporter health',
+    ]);
+    const byName = Object.fromEntries(variables.map((v) => [v.name, v]));
+    expect(Object.keys(byName)).toEqual(['datasource', 'job', 'gaussdb', 'taurusdb', 'htap']);
+    expect(byName.gaussdb.definition).toContain('huaweicloud_gaussdb_instance_info');
+    expect(byName.htap.definition).toContain('huaweicloud_taurusdb_htap_instance_info');
+    // Value = id, text = name, from a line such as {instance_id="x", name="billing"} 1 1700000000.
+    for (const [name, idLabel] of [['gaussdb', 'instance_id'], ['htap', 'htap_instance_id']] as const) {
+      const source = String(byName[name].regex);
+      const m = /^\/(.*)\/([a-z]*)$/.exec(source);
+      expect(m).not.toBeNull();
+      const re = new RegExp(m?.[1] ?? '', m?.[2]);
+      const line = `{${idLabel}="abc123in14", name="billing"} 1 1700000000`;
+      expect(re.exec(line)?.groups).toEqual({ value: 'abc123in14', text: 'billing' });
+      // engine_name must not be taken for name, nor htap_instance_id for instance_id.
+      const htapLine = '{engine_name="clickhouse", htap_instance_id="h1in17", instance_id="t1in07", name="olap"} 1 1';
+      expect(re.exec(htapLine)?.groups?.text).toBe('olap');
+    }
+    const exprs = panels.flatMap((p) => ((p.targets ?? []) as Obj[]).map((t) => t.expr as string)).join('\n');
+    for (const metric of [
+      'huaweicloud_db_up', 'huaweicloud_db_last_success_timestamp_seconds',
+      'huaweicloud_gaussdb_sessions', 'huaweicloud_gaussdb_sessions_active', 'huaweicloud_gaussdb_sessions_slow_sql',
+      'huaweicloud_gaussdb_sessions_lock_waiting', 'huaweicloud_taurusdb_htap_sessions{',
+      'huaweicloud_taurusdb_htap_session_max_duration_seconds', 'huaweicloud_taurusdb_htap_sessions_long_running',
+      'huaweicloud_taurusdb_htap_sessions_by_user', 'huaweicloud_taurusdb_htap_sessions_by_database',
+      'huaweicloud_taurusdb_htap_instance_status', 'huaweicloud_taurusdb_htap_instance_frozen',
+      'huaweicloud_taurusdb_htap_instance_restart_pending', 'huaweicloud_db_exporter_poll_duration_seconds_bucket',
+      'huaweicloud_db_exporter_api_requests_total', 'huaweicloud_db_exporter_api_throttled_total',
+      'huaweicloud_db_exporter_polls_skipped_total',
+    ]) {
+      expect(exprs).toContain(metric);
+    }
+    expect(exprs).toContain('instance_id=~"$gaussdb"');
+    expect(exprs).toContain('htap_instance_id=~"$htap"');
+  });
+});
+
+describe('alerting rules', () => {
+  test('promtool check rules accepts files/alerts.yaml', () => {
+    const res = runTool('promtool', ['check', 'rules', ALERTS]);
+    expect(res.stdout + res.stderr).toContain('SUCCESS');
+    expect(res.status).toBe(0);
+  });
+
+  test('every rule has for, a severity and annotations', () => {
+    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
+    const rules = (file.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
+    expect(rules.length).toBeGreaterThanOrEqual(11);
+    for (const rule of rules) {
+      expect(rule.alert).toMatch(/^HuaweiCloud[A-Za-z]+$/);
+      expect(rule.for).toMatch(/^\d+m$/);
+      expect(['info', 'warning', 'critical']).toContain(rule.labels?.severity);
+      expect(typeof rule.annotations?.summary).toBe('string');
+      expect(typeof rule.annotations?.description).toBe('string');
+    }
+  });
+
+  test('promtool test rules: every rule is unit-tested, firing and not firing', () => {
+    const res = runTool('promtool', ['test', 'rules', RULE_TESTS], { cwd: ROOT });
+    expect(res.stdout + res.stderr).toContain('SUCCESS');
+    expect(res.status).toBe(0);
+    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
+    const alerts = (file.groups as Obj[]).flatMap((g) => (g.rules as Obj[]).map((r) => r.alert as string));
+    const tests = parse(readFileSync(RULE_TESTS, 'utf8')) as Obj;
+    const cases = (tests.tests as Obj[]).flatMap((t) => t.alert_rule_test as Obj[]);
+    for (const alert of alerts) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      expect({ alert, firing: mine.some((c) => (c.exp_alerts as Obj[]).length > 0) }).toEqual({ alert, firing: true });
+      expect({ alert, silent: mine.some((c) => (c.exp_alerts as Obj[]).length === 0) }).toEqual({ alert, silent: true });
+    }
+  });
+});
+
+describe('tools', () => {
+  test('.ci/install-tools.sh is valid bash', () => {
+    const res = run('bash', ['-n', join(ROOT, '.ci', 'install-tools.sh')]);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  test('the tools the suite needs are installed', () => {
+    for (const tool of ['promtool', 'prometheus', 'helm'] as const) expect(requireTool(tool)).toMatch(/\/[a-z]+$/);
+  });
+});
