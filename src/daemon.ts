@@ -1,6 +1,6 @@
-// The serving exporter: the HTTP server in front of an Exporter, and configuration reloads.
+// The serving exporter: the HTTP(S) server in front of an Exporter (TLS and basic auth per the
+// web config file), and configuration reloads.
 // main.ts adds signals; tests start it directly, on 127.0.0.1, with the real everything.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config/load.js';
 import { parseListenAddress } from './config/schema.js';
@@ -9,6 +9,7 @@ import { Exporter } from './exporter.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { createHandler } from './server/http.js';
+import { createExporterServer } from './server/web-config.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -56,7 +57,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const reload = (): Promise<string[]> => (reloading = reloading.then(reloadOnce));
 
   const { web } = options.config;
-  const server = http.createServer(createHandler({
+  const server = await createExporterServer(createHandler({
     telemetryPath: web.telemetryPath,
     exposition: () => exporter.store.current(),
     exporterMetrics: () => metrics.render(),
@@ -66,7 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
     }),
     reload,
-  }));
+  }), web.configFile, log);
   const { host, port } = parseListenAddress(web.listenAddress) ?? { host: '', port: 0 };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -76,7 +77,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const scheme = 'setSecureContext' in server ? 'https' : 'http';
+  const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ address: web.listenAddress, telemetry_path: web.telemetryPath, version: options.version }, 'serving');
   exporter.start();
 

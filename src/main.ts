@@ -10,6 +10,7 @@ import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import { loadWebConfig } from './server/web-config.js';
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 4000;
@@ -37,6 +38,14 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_CONFIG;
   }
   if (options.checkConfig) {
+    if (config.web.configFile) {
+      try {
+        await loadWebConfig(config.web.configFile);
+      } catch (error) {
+        process.stderr.write(`${config.web.configFile}: invalid web configuration: ${(error as Error).message}\n`);
+        return EXIT_CONFIG;
+      }
+    }
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
   }
@@ -62,8 +71,9 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
   try {
     daemon = await startDaemon({ configPath: options.config, config, logLevel: options.logLevel, version: VERSION, log, metrics });
   } catch (error) {
-    log.error({ address: config.web.listenAddress, error_msg: (error as Error).message }, 'cannot serve');
-    return 1;
+    // an unusable web config file or listen address: the configuration is at fault
+    log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
+    return EXIT_CONFIG;
   }
   process.on('SIGHUP', () => void daemon.reload());
   return new Promise<number>((resolve) => {
