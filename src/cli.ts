@@ -1,6 +1,7 @@
 // Command-line parsing: the SPEC's flags and nothing else.
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './config/types.js';
+import type { Shard } from './discovery.js';
 
 export interface CliOptions {
   config: string;
@@ -8,13 +9,15 @@ export interface CliOptions {
   checkConfig: boolean;
   logLevel: LogLevel | undefined;
   version: boolean;
+  shard: Shard;
 }
 
-export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>] [--version]';
+export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
+  + ' [--shard <i> --total-shards <n>] [--version]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /** Parses argv (without node and script); throws an Error whose message is meant for the user. */
-export function parseCli(argv: string[]): CliOptions {
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -25,6 +28,8 @@ export function parseCli(argv: string[]): CliOptions {
       'check-config': { type: 'boolean', default: false },
       'log-level': { type: 'string' },
       version: { type: 'boolean', default: false },
+      shard: { type: 'string' },
+      'total-shards': { type: 'string' },
     },
   });
   const level = values['log-level'];
@@ -37,5 +42,24 @@ export function parseCli(argv: string[]): CliOptions {
     checkConfig: values['check-config'],
     logLevel: level as LogLevel | undefined,
     version: values.version,
+    shard: resolveShard(values.shard ?? env.SHARD, values['total-shards'] ?? env.TOTAL_SHARDS, env.POD_NAME),
   };
+}
+
+/**
+ * This replica's shard, as kube-state-metrics does it: --shard/--total-shards (or SHARD and
+ * TOTAL_SHARDS); without a shard index, the ordinal that ends a StatefulSet pod's name
+ * (POD_NAME=exporter-2 → shard 2).
+ */
+export function resolveShard(shard: string | undefined, total: string | undefined, podName: string | undefined): Shard {
+  const count = total === undefined || total === '' ? 1 : Number(total);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--total-shards: "${total}" is not a whole number of at least 1`);
+  const ordinal = shard === undefined || shard === '' ? /-(\d+)$/.exec(podName ?? '')?.[1] : shard;
+  if (ordinal === undefined) {
+    if (count > 1) throw new Error('--total-shards needs --shard (or SHARD, or a POD_NAME ending in -<ordinal>)');
+    return { index: 0, total: 1 };
+  }
+  const index = Number(ordinal);
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`--shard: "${ordinal}" must be a whole number from 0 to ${count - 1}`);
+  return { index, total: count };
 }

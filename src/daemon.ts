@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config/load.js';
 import { parseListenAddress } from './config/schema.js';
 import type { Config, LogLevel } from './config/types.js';
+import type { Shard } from './discovery.js';
 import { Exporter } from './exporter.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
@@ -17,6 +18,7 @@ export interface DaemonOptions {
   /** --log-level, which wins over the file's log_level across reloads */
   logLevel: LogLevel | undefined;
   version: string;
+  shard: Shard;
   log: Logger;
   metrics: ExporterMetrics;
 }
@@ -33,7 +35,7 @@ export interface Daemon {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { log, metrics, configPath } = options;
-  const exporter = new Exporter(options.config, metrics, log);
+  const exporter = new Exporter(options.config, metrics, log, options.shard);
   let reloading = Promise.resolve<string[]>([]);
   const reloadOnce = async (): Promise<string[]> => {
     try {
@@ -80,7 +82,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const scheme = 'setSecureContext' in server ? 'https' : 'http';
   const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ address: web.listenAddress, telemetry_path: web.telemetryPath, version: options.version }, 'serving');
-  exporter.start();
+  exporter.start().catch((error: unknown) => log.error({ error_msg: (error as Error).message }, 'start failed'));
 
   return {
     exporter,

@@ -1,7 +1,8 @@
 // Wires a configuration into a running exporter: per project a transport, an authenticator, a
-// concurrency limiter and a client; the three collectors over those clients; the scheduler that
-// polls them into the snapshot store. A reload builds the whole runtime afresh from the new
-// configuration and swaps it in; the store (and so /metrics) carries over.
+// concurrency limiter and a client; the instance directory (configured + discovered instances,
+// this replica's shard); the three collectors over it; the scheduler that runs them into the
+// snapshot store. A reload builds the whole runtime afresh from the new configuration and swaps
+// it in; the store (and so /metrics) carries over.
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
 import { ProjectClient } from './cloud/client.js';
 import { GaussDbApi } from './cloud/gaussdb.js';
@@ -15,17 +16,20 @@ import { HtapInstancesCollector } from './collectors/htap-instances.js';
 import { HtapInventory } from './collectors/htap-inventory.js';
 import { HtapProcessesCollector } from './collectors/htap-processes.js';
 import { SessionOverviewCollector } from './collectors/session-overview.js';
-import type { GaussDbTarget, TargetSource, TaurusDbTarget } from './collectors/targets.js';
-import type { AuthConfig, Config, ProjectConfig } from './config/types.js';
+import type { TargetSource } from './collectors/targets.js';
+import type { Config, ProjectConfig } from './config/types.js';
+import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from './discovery.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { SnapshotStore } from './metrics/snapshot.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, collectorJob } from './scheduler.js';
 
 interface Runtime {
-  collectors: Collector[];
+  directory: InstanceDirectory;
   scheduler: Scheduler;
   transports: HttpTransport[];
+  /** aborts the discovery that runs before the first polls */
+  starting: AbortController;
 }
 
 export class Exporter {
@@ -36,26 +40,30 @@ export class Exporter {
     private config: Config,
     private readonly metrics: ExporterMetrics,
     private readonly log: Logger,
+    private readonly shard: Shard = SINGLE_SHARD,
   ) {
     // Every runtime has the same three collectors; their order is the order on /metrics.
-    this.store = new SnapshotStore(this.collectorsFor(config, emptySource(), new HtapInventory()));
+    this.store = new SnapshotStore(collectorsFor(config, { gaussdb: () => [], taurusdb: () => [] }));
   }
 
   get currentConfig(): Config {
     return this.config;
   }
 
-  /** Polls every target now and then on schedule. */
-  start(): void {
-    this.runtime = this.build(this.config);
-    this.runtime.scheduler.start();
+  /** Discovers instances (where configured), then polls every target now and on schedule. */
+  async start(): Promise<void> {
+    const runtime = this.build(this.config);
+    this.runtime = runtime;
+    await this.discoverFirst(runtime);
+    if (this.runtime === runtime && !runtime.starting.signal.aborted) runtime.scheduler.start();
   }
 
   /** Polls every target once (for --once); resolves when every collector has committed. */
   async pollOnce(): Promise<void> {
     const runtime = this.build(this.config);
     try {
-      await runtime.scheduler.pollAll();
+      await this.discoverFirst(runtime);
+      await runtime.scheduler.runAll();
     } finally {
       await this.teardown(runtime);
     }
@@ -65,27 +73,33 @@ export class Exporter {
   async reload(config: Config): Promise<void> {
     const previous = this.runtime;
     this.config = config;
-    this.runtime = this.build(config);
     if (previous) await this.teardown(previous);
-    this.runtime.scheduler.start();
+    await this.start();
   }
 
   async stop(): Promise<void> {
-    if (this.runtime) await this.teardown(this.runtime);
+    const runtime = this.runtime;
     this.runtime = undefined;
+    if (runtime) await this.teardown(runtime);
+  }
+
+  private async discoverFirst(runtime: Runtime): Promise<void> {
+    if (!runtime.directory.discovers) return;
+    const deadline = this.config.http.timeoutMs * (this.config.http.retries + 1);
+    await runtime.directory.discover(AbortSignal.any([runtime.starting.signal, AbortSignal.timeout(deadline)]));
   }
 
   private async teardown(runtime: Runtime): Promise<void> {
+    runtime.starting.abort();
     await runtime.scheduler.stop();
     for (const transport of runtime.transports) transport.close();
   }
 
   private build(config: Config): Runtime {
     const retryPolicy: RetryPolicy = { retries: config.http.retries, baseDelayMs: 200, maxDelayMs: 10_000 };
+    const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
     const transports: HttpTransport[] = [];
-    const gaussdb: GaussDbTarget[] = [];
-    const taurusdb: TaurusDbTarget[] = [];
-    for (const project of config.projects) {
+    const projects: ProjectTargets[] = config.projects.map((project) => {
       const transport = new HttpTransport({
         timeoutMs: config.http.timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxSockets: config.http.concurrency, metrics: this.metrics,
       });
@@ -97,36 +111,29 @@ export class Exporter {
         auth: this.authenticator(project, transport, retryPolicy),
         transport,
         limiter: new AdaptiveLimiter(config.http.concurrency),
+        globalLimiter: everyProject,
         retryPolicy,
         metrics: this.metrics,
       });
-      const info = { projectId: project.projectId, region: project.region };
-      const gaussApi = new GaussDbApi(client);
-      const taurusApi = new TaurusDbApi(client);
-      for (const instance of project.gaussdb.instances) gaussdb.push({ project: info, instance, api: gaussApi });
-      for (const instance of project.taurusdb.instances) taurusdb.push({ project: info, instance, api: taurusApi });
-    }
-    const collectors = this.collectorsFor(config, { gaussdb: () => gaussdb, taurusdb: () => taurusdb }, new HtapInventory());
+      return {
+        project: { projectId: project.projectId, region: project.region },
+        gaussdb: { settings: project.gaussdb, api: new GaussDbApi(client) },
+        taurusdb: { settings: project.taurusdb, api: new TaurusDbApi(client) },
+      };
+    });
+    const directory = new InstanceDirectory(projects, this.shard, this.metrics, this.log);
     const schedules = config.collectors;
-    const entries = collectors.map((collector) => ({
-      collector,
-      schedule: { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses }[collector.name].schedule,
-    }));
+    const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
+    const jobs = collectorsFor(config, directory)
+      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log));
+    if (directory.discovers) jobs.push(directory.job(schedules.discovery.schedule));
     // Outside a schedule a poll may take every retry of a request, with their backoff.
     const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
-    return { collectors, scheduler: new Scheduler(entries, this.store, this.metrics, this.log, defaultDeadlineMs), transports };
-  }
-
-  private collectorsFor(config: Config, source: TargetSource, inventory: HtapInventory): Collector[] {
-    return [
-      new SessionOverviewCollector(source),
-      new HtapInstancesCollector(source, inventory),
-      new HtapProcessesCollector(source, inventory, config.collectors.htapProcesses),
-    ];
+    return { directory, scheduler: new Scheduler(jobs, this.metrics, this.log, defaultDeadlineMs), transports, starting: new AbortController() };
   }
 
   private authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy): Authenticator {
-    const auth: AuthConfig = project.auth;
+    const { auth } = project;
     switch (auth.type) {
       case 'aksk':
         return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey });
@@ -138,6 +145,11 @@ export class Exporter {
   }
 }
 
-function emptySource(): TargetSource {
-  return { gaussdb: () => [], taurusdb: () => [] };
+function collectorsFor(config: Config, source: TargetSource): Collector[] {
+  const inventory = new HtapInventory();
+  return [
+    new SessionOverviewCollector(source),
+    new HtapInstancesCollector(source, inventory),
+    new HtapProcessesCollector(source, inventory, config.collectors.htapProcesses),
+  ];
 }

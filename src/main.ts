@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   // With --once, stdout carries the exposition alone.
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
   const metrics = new ExporterMetrics(VERSION);
-  return options.once ? pollOnce(new Exporter(config, metrics, log), metrics) : serve(config, metrics, log, options);
+  return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
 }
 
 async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<number> {
@@ -69,7 +69,9 @@ async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<n
 async function serve(config: Config, metrics: ExporterMetrics, log: Logger, options: CliOptions): Promise<number> {
   let daemon: Daemon;
   try {
-    daemon = await startDaemon({ configPath: options.config, config, logLevel: options.logLevel, version: VERSION, log, metrics });
+    daemon = await startDaemon({
+      configPath: options.config, config, logLevel: options.logLevel, version: VERSION, shard: options.shard, log, metrics,
+    });
   } catch (error) {
     // an unusable web config file or listen address: the configuration is at fault
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');

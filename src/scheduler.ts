@@ -1,7 +1,9 @@
-// Runs each collector on its node-cron schedule, plus once right at start-up. A poll that is
-// still running when its next turn comes makes that turn skip (and count) rather than pile up.
-// Every poll has a deadline, its schedule's interval, so one hanging target cannot hold a
-// collector for longer than one turn.
+// Runs jobs on their node-cron schedules, plus once right at start-up. A job still running when
+// its next turn comes makes that turn skip (and count) rather than pile up. Every run has a
+// deadline, its schedule's interval, so one hanging target cannot hold a job past one turn.
+//
+// A job is a collector's poll (collectorJob: poll, then commit to the snapshot store) or
+// instance discovery.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Collector } from './collectors/collector.js';
 import { errorFields } from './cloud/errors.js';
@@ -9,9 +11,20 @@ import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { Poll, type SnapshotStore } from './metrics/snapshot.js';
 
-export interface ScheduledCollector {
-  collector: Collector;
-  schedule: string;
+export interface Job {
+  /** the `collector` label of its self-metrics */
+  readonly name: string;
+  readonly schedule: string;
+  /** false when the owner runs it before starting the scheduler (discovery) */
+  readonly runAtStart: boolean;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** The abort reason when the scheduler stops: work cut short by it publishes nothing. */
+export class SchedulerStopped extends Error {
+  constructor() {
+    super('exporter stopping');
+  }
 }
 
 export class Scheduler {
@@ -20,15 +33,14 @@ export class Scheduler {
   private readonly stopping = new AbortController();
 
   constructor(
-    private readonly entries: readonly ScheduledCollector[],
-    private readonly store: SnapshotStore,
+    private readonly jobs: readonly Job[],
     private readonly metrics: ExporterMetrics,
     private readonly log: Logger,
-    /** deadline of a poll outside any schedule (start-up, --once) */
+    /** deadline of a run outside any schedule (start-up, --once) */
     private readonly defaultDeadlineMs: number,
   ) {}
 
-  /** Polls every collector now, then on its schedule. */
+  /** Runs every job now, then on its schedule. */
   start(): void {
     const cronLogger = {
       info: (message: string) => this.log.debug({ source: 'node-cron' }, message),
@@ -36,72 +48,78 @@ export class Scheduler {
       error: (message: string | Error) => this.log.error({ source: 'node-cron' }, String(message)),
       debug: (message: string | Error) => this.log.trace({ source: 'node-cron' }, String(message)),
     };
-    for (const { collector, schedule } of this.entries) {
-      const task = cron.schedule(schedule, () => this.poll(collector, this.intervalOf(task)), {
-        name: collector.name, noOverlap: true, logger: cronLogger,
+    for (const job of this.jobs) {
+      const task = cron.schedule(job.schedule, () => this.run(job, this.intervalOf(task)), {
+        name: job.name, noOverlap: true, logger: cronLogger,
       });
-      task.on('execution:overlap', () => this.skipped(collector));
+      task.on('execution:overlap', () => this.skipped(job));
       this.tasks.push(task);
-      void this.poll(collector, this.defaultDeadlineMs);
+      if (job.runAtStart) void this.run(job, this.defaultDeadlineMs);
     }
   }
 
-  /** Polls every collector once, concurrently; resolves when all have committed. */
-  async pollAll(): Promise<void> {
-    await Promise.all(this.entries.map(({ collector }) => this.poll(collector, this.defaultDeadlineMs)));
+  /** Runs every job that runs at start once, concurrently; resolves when all have finished. */
+  async runAll(): Promise<void> {
+    await Promise.all(this.jobs.filter((job) => job.runAtStart).map((job) => this.run(job, this.defaultDeadlineMs)));
   }
 
-  /** Stops scheduling, aborts polls in flight and waits for them to wind down. */
+  /** Stops scheduling, aborts runs in flight and waits for them to wind down. */
   async stop(): Promise<void> {
     for (const task of this.tasks) await task.destroy();
     this.tasks.length = 0;
-    this.stopping.abort(new Error('exporter stopping'));
+    this.stopping.abort(new SchedulerStopped());
     await Promise.allSettled(this.running.values());
   }
 
-  private poll(collector: Collector, deadlineMs: number): Promise<void> {
-    const inFlight = this.running.get(collector.name);
+  private run(job: Job, deadlineMs: number): Promise<void> {
+    const inFlight = this.running.get(job.name);
     if (inFlight) {
-      this.skipped(collector);
+      this.skipped(job);
       return inFlight;
     }
-    const run = this.runPoll(collector, deadlineMs).finally(() => this.running.delete(collector.name));
-    this.running.set(collector.name, run);
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(deadlineMs)]);
+    const run = job.run(signal)
+      .catch((error: unknown) => this.log.error({ collector: job.name, ...errorFields(error) }, 'job failed'))
+      .finally(() => this.running.delete(job.name));
+    this.running.set(job.name, run);
     return run;
   }
 
-  private async runPoll(collector: Collector, deadlineMs: number): Promise<void> {
-    if (this.stopping.signal.aborted) return;
-    const poll = new Poll(collector.name);
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(deadlineMs)]);
-    const stopTimer = this.metrics.pollDuration.startTimer({ collector: collector.name });
-    try {
-      await collector.collect(poll, signal);
-    } catch (error) {
-      // A collector reports target failures through poll.run; reaching here is a bug in it.
-      this.log.error({ collector: collector.name, ...errorFields(error) }, 'collector failed outside any target');
-    }
-    const seconds = stopTimer();
-    if (this.stopping.signal.aborted) return; // a poll cut short by shutdown publishes nothing
-    this.store.commit(poll);
-    const failures = poll.failures;
-    for (const [targetId, error] of failures) {
-      this.log.warn({ collector: collector.name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');
-    }
-    this.metrics.polls.inc({ collector: collector.name, result: failures.length === 0 ? 'success' : 'partial_failure' });
-    this.metrics.targets.set({ collector: collector.name }, poll.targets.size);
-    this.log.info({
-      collector: collector.name, targets: poll.targets.size, failed: failures.length, duration_ms: Math.round(seconds * 1000),
-    }, 'poll finished');
-  }
-
-  private skipped(collector: Collector): void {
-    this.metrics.pollsSkipped.inc({ collector: collector.name });
-    this.log.warn({ collector: collector.name }, 'poll skipped: the previous poll is still running');
+  private skipped(job: Job): void {
+    this.metrics.pollsSkipped.inc({ collector: job.name });
+    this.log.warn({ collector: job.name }, 'poll skipped: the previous poll is still running');
   }
 
   private intervalOf(task: ScheduledTask): number {
     const [next, after] = task.getNextRuns(2);
     return next && after ? Math.max(1000, after.getTime() - next.getTime()) : this.defaultDeadlineMs;
   }
+}
+
+/** A collector's poll as a job: every target polled, then the whole poll committed at once. */
+export function collectorJob(collector: Collector, schedule: string, store: SnapshotStore, metrics: ExporterMetrics, log: Logger): Job {
+  return {
+    name: collector.name,
+    schedule,
+    runAtStart: true,
+    async run(signal) {
+      const poll = new Poll(collector.name);
+      const stopTimer = metrics.pollDuration.startTimer({ collector: collector.name });
+      // A collector reports target failures through poll.run; a throw here is a bug in it.
+      await collector.collect(poll, signal);
+      const seconds = stopTimer();
+      if (signal.reason instanceof SchedulerStopped) return; // a poll cut short by shutdown publishes nothing
+      store.commit(poll);
+      const failures = poll.failures;
+      for (const [targetId, error] of failures) {
+        log.warn({ collector: collector.name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');
+      }
+      metrics.polls.inc({ collector: collector.name, result: failures.length === 0 ? 'success' : 'partial_failure' });
+      metrics.targets.set({ collector: collector.name }, poll.targets.size);
+      log.info({
+        collector: collector.name, targets: poll.targets.size, failed: failures.length, duration_ms: Math.round(seconds * 1000),
+      }, 'poll finished');
+    },
+  };
 }

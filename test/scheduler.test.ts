@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Collector } from '../src/collectors/collector.js';
 import { ExporterMetrics } from '../src/metrics/exporter-metrics.js';
 import { SnapshotStore, gaugeFamily, type Poll } from '../src/metrics/snapshot.js';
-import { Scheduler } from '../src/scheduler.js';
+import { Scheduler, collectorJob } from '../src/scheduler.js';
 import { captureLogs } from './support/logs.js';
 
 const FAMILY = gaugeFamily('test_polls', 'Polls so far.', []);
@@ -45,7 +45,7 @@ describe('Scheduler', () => {
     const store = new SnapshotStore([collector]);
     const metrics = new ExporterMetrics('test');
     const { logger, records } = captureLogs('scheduler');
-    const scheduler = new Scheduler([{ collector, schedule: '* * * * * *' }], store, metrics, logger, 30_000);
+    const scheduler = new Scheduler([collectorJob(collector, '* * * * * *', store, metrics, logger)], metrics, logger, 30_000);
     scheduler.start();
     expect(collector.started).toBe(1);
     await new Promise((r) => setTimeout(r, 2_300)); // two or three cron turns pass while the first poll hangs
@@ -64,7 +64,9 @@ describe('Scheduler', () => {
   it('aborts the poll in flight on stop and publishes nothing of it', async () => {
     const collector = new GatedCollector();
     const store = new SnapshotStore([collector]);
-    const scheduler = new Scheduler([{ collector, schedule: '0 0 1 1 *' }], store, new ExporterMetrics('test'), captureLogs('scheduler-stop').logger, 30_000);
+    const metrics = new ExporterMetrics('test');
+    const { logger } = captureLogs('scheduler-stop');
+    const scheduler = new Scheduler([collectorJob(collector, '0 0 1 1 *', store, metrics, logger)], metrics, logger, 30_000);
     scheduler.start();
     await scheduler.stop();
     expect(collector.signals[0]?.aborted).toBe(true);
@@ -74,8 +76,10 @@ describe('Scheduler', () => {
   it('gives every poll a deadline', async () => {
     const collector = new GatedCollector();
     const store = new SnapshotStore([collector]);
-    const scheduler = new Scheduler([{ collector, schedule: '0 0 1 1 *' }], store, new ExporterMetrics('test'), captureLogs('scheduler-deadline').logger, 200);
-    await scheduler.pollAll();
+    const metrics = new ExporterMetrics('test');
+    const { logger } = captureLogs('scheduler-deadline');
+    const scheduler = new Scheduler([collectorJob(collector, '0 0 1 1 *', store, metrics, logger)], metrics, logger, 200);
+    await scheduler.runAll();
     expect(collector.signals[0]?.aborted).toBe(true);
     expect(store.current().text).toContain('huaweicloud_db_up{collector="session_overview",instance_id="target"} 0');
     await scheduler.stop();

@@ -16,7 +16,10 @@ export interface ProjectClientOptions {
   endpoints: Endpoints;
   auth: Authenticator;
   transport: HttpTransport;
+  /** requests in flight for this project; lowered on throttling */
   limiter: AdaptiveLimiter;
+  /** requests in flight across every project */
+  globalLimiter: AdaptiveLimiter;
   retryPolicy: RetryPolicy;
   metrics: ExporterMetrics;
 }
@@ -34,9 +37,9 @@ export class ProjectClient implements ProjectApi {
   getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<unknown> {
     const url = new URL(path, this.options.endpoints[service]);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
-    const { limiter, retryPolicy, metrics } = this.options;
+    const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
     return withRetries(
-      () => limiter.run(() => this.attempt(api, url, signal), signal),
+      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),

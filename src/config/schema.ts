@@ -13,6 +13,7 @@ import type {
   AuthConfig,
   CollectorsConfig,
   Config,
+  EngineConfig,
   HtapProcessesConfig,
   HttpConfig,
   InstanceRef,
@@ -43,6 +44,8 @@ export const DEFAULTS = {
   timeout: '10s',
   retries: 2,
   concurrency: 8,
+  maxInFlight: 64,
+  discoverySchedule: '0 */10 * * * *',
 } as const;
 
 /** Let refinements that compare keys run even when one of the keys failed on its own. */
@@ -269,11 +272,13 @@ const collectorsSchema = z
     session_overview: scheduleSchema(DEFAULTS.sessionOverviewSchedule),
     htap_instances: scheduleSchema(DEFAULTS.htapInstancesSchedule),
     htap_processes: htapProcessesSchema,
+    discovery: scheduleSchema(DEFAULTS.discoverySchedule),
   })
   .transform((collectors): CollectorsConfig => ({
     sessionOverview: collectors.session_overview,
     htapInstances: collectors.htap_instances,
     htapProcesses: collectors.htap_processes,
+    discovery: collectors.discovery,
   }));
 
 const httpSchema = z
@@ -281,8 +286,11 @@ const httpSchema = z
     timeout: duration(1).prefault(DEFAULTS.timeout),
     retries: integer(0, 10).default(DEFAULTS.retries),
     concurrency: integer(1).default(DEFAULTS.concurrency),
+    max_in_flight: integer(1).default(DEFAULTS.maxInFlight),
   })
-  .transform((http): HttpConfig => ({ timeoutMs: http.timeout, retries: http.retries, concurrency: http.concurrency }));
+  .transform((http): HttpConfig => ({
+    timeoutMs: http.timeout, retries: http.retries, concurrency: http.concurrency, maxInFlight: http.max_in_flight,
+  }));
 
 // ---------------------------------------------------------------------------------------------
 // projects
@@ -357,8 +365,24 @@ const instanceRefSchema = z
   )
   .transform((ref): InstanceRef => ({ id: ref.id, name: ref.name ?? ref.id }));
 
-const engineSchema = section(z.strictObject({ instances: list(instanceRefSchema) }))
-  .transform((engine): { instances: InstanceRef[] } => ({ instances: engine.instances }));
+/** A regular expression over instance names, compiled here so that a bad one is a config problem. */
+const nameRegex = z.string().transform((source, ctx) => {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', input: source, message: `invalid regular expression: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const engineSchema = section(z.strictObject({
+  instances: list(instanceRefSchema),
+  discover: boolean().default(false),
+  include: nameRegex.optional(),
+  exclude: nameRegex.optional(),
+})).transform((engine): EngineConfig => ({
+  instances: engine.instances, discover: engine.discover, include: engine.include, exclude: engine.exclude,
+}));
 
 function endpoint() {
   return z

@@ -29,12 +29,17 @@ export interface CollectorsConfig {
   sessionOverview: ScheduleConfig;
   htapInstances: ScheduleConfig;
   htapProcesses: HtapProcessesConfig;
+  /** when projects with `discover: true` list their instances */
+  discovery: ScheduleConfig;
 }
 
 export interface HttpConfig {
   timeoutMs: number;
   retries: number;
+  /** requests in flight per project */
   concurrency: number;
+  /** requests in flight across all projects */
+  maxInFlight: number;
 }
 
 export type AuthConfig =
@@ -54,13 +59,23 @@ export interface Endpoints {
   taurusdb: string;
 }
 
+export interface EngineConfig {
+  /** configured instances, polled whatever discovery finds */
+  instances: InstanceRef[];
+  /** also poll every instance the service's list API shows, filtered by include/exclude */
+  discover: boolean;
+  /** discovered instances are kept when their name matches `include` and not `exclude` */
+  include: RegExp | undefined;
+  exclude: RegExp | undefined;
+}
+
 export interface ProjectConfig {
   region: string;
   projectId: string;
   endpoints: Endpoints;
   auth: AuthConfig;
-  gaussdb: { instances: InstanceRef[] };
-  taurusdb: { instances: InstanceRef[] };
+  gaussdb: EngineConfig;
+  taurusdb: EngineConfig;
 }
 
 export interface Config {

@@ -76,6 +76,20 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
+  readonly discoveryRuns = new Counter({
+    name: `${PREFIX}discovery_runs_total`,
+    help: 'Instance discovery runs (list API calls) per project and service, by result.',
+    labelNames: ['project_id', 'service', 'result'],
+    registers: [this.registry],
+  });
+
+  readonly discoveredInstances = new Gauge({
+    name: `${PREFIX}discovered_instances`,
+    help: 'Instances the last successful discovery run found per project and service, after the include/exclude filters.',
+    labelNames: ['project_id', 'service'],
+    registers: [this.registry],
+  });
+
   readonly tokenRefreshes = new Counter({
     name: `${PREFIX}token_refreshes_total`,
     help: 'IAM token requests, by project and result.',

@@ -57,8 +57,9 @@ const DEFAULT_CONFIG: Config = {
       byHost: false,
       maxLabelValues: 20,
     },
+    discovery: { schedule: '0 */10 * * * *' },
   },
-  http: { timeoutMs: 10_000, retries: 2, concurrency: 8 },
+  http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
     {
       region: 'ap-southeast-1',
@@ -69,8 +70,8 @@ const DEFAULT_CONFIG: Config = {
         taurusdb: 'https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com',
       },
       auth: { type: 'aksk', accessKey: 'AKID', secretKey: 'SKVALUE' },
-      gaussdb: { instances: [] },
-      taurusdb: { instances: [] },
+      gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined },
+      taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined },
     },
   ],
 };
@@ -105,10 +106,12 @@ collectors:
     by_database: false
     by_host: true
     max_label_values: 5
+  discovery: { schedule: "0 0 * * * *" }
 http:
   timeout: 1m30s
   retries: 0
   concurrency: 3
+  max_in_flight: 16
 projects:
   - region: cn-east-4
     project_id: abc123
@@ -121,6 +124,9 @@ projects:
       user: monitoring
       password: pw
     gaussdb:
+      discover: true
+      include: "^prod-"
+      exclude: "-tmp$"
       instances:
         - ${GAUSSDB_ID}
         - { id: other1in14, name: billing }
@@ -146,8 +152,9 @@ projects:
           byHost: true,
           maxLabelValues: 5,
         },
+        discovery: { schedule: '0 0 * * * *' },
       },
-      http: { timeoutMs: 90_000, retries: 0, concurrency: 3 },
+      http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [
         {
           region: 'cn-east-4',
@@ -158,8 +165,10 @@ projects:
             taurusdb: 'http://127.0.0.1:8080',
           },
           auth: { type: 'password', domain: 'my-account', user: 'monitoring', password: 'pw' },
-          gaussdb: { instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }, { id: 'other1in14', name: 'billing' }] },
-          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }] },
+          gaussdb: {
+            instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }, { id: 'other1in14', name: 'billing' }], discover: true, include: /^prod-/, exclude: /-tmp$/,
+          },
+          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined },
         },
         {
           region: 'af-south-1',
@@ -170,8 +179,8 @@ projects:
             taurusdb: 'https://gaussdb-mysql.af-south-1.myhuaweicloud.com',
           },
           auth: { type: 'token', token: 'tok' },
-          gaussdb: { instances: [] },
-          taurusdb: { instances: [] },
+          gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined },
+          taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined },
         },
       ],
     } satisfies Config);
@@ -209,7 +218,7 @@ describe('environment variables', () => {
   it('reads numbers and booleans from variables', () => {
     const top = 'http: { retries: "${RETRIES:-3}", timeout: "${TIMEOUT:-2s}" }\ncollectors: { htap_processes: { by_host: "${BY_HOST}", max_label_values: "${MAX}" } }';
     const config = parseConfig(file(AKSK, top), { BY_HOST: 'true', MAX: '7' }, dir);
-    expect(config.http).toEqual({ timeoutMs: 2000, retries: 3, concurrency: 8 });
+    expect(config.http).toEqual({ timeoutMs: 2000, retries: 3, concurrency: 8, maxInFlight: 64 });
     expect(config.collectors.htapProcesses.byHost).toBe(true);
     expect(config.collectors.htapProcesses.maxLabelValues).toBe(7);
   });
@@ -585,8 +594,8 @@ describe('loadConfig', () => {
         {
           ...(DEFAULT_CONFIG.projects[0] as Config['projects'][number]),
           auth: { type: 'aksk', accessKey: 'AK', secretKey: 'SK' },
-          gaussdb: { instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }] },
-          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }] },
+          gaussdb: { instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }], discover: false, include: undefined, exclude: undefined },
+          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined },
         },
       ],
     });
@@ -597,6 +606,12 @@ describe('loadConfig', () => {
       'projects[0].auth.access_key: environment variable HWC_ACCESS_KEY is not set',
       'projects[0].auth.secret_key: environment variable HWC_SECRET_KEY is not set',
     ]));
+  });
+
+  it('reports an invalid include pattern with its path', () => {
+    expect(problems(file(`${AKSK}\ngaussdb:\n  discover: true\n  include: "(unclosed"`))).toEqual([
+      expect.stringMatching(/^projects\[0\]\.gaussdb\.include: invalid regular expression: /),
+    ]);
   });
 
   it('reports a missing file', async () => {

@@ -39,7 +39,7 @@ async function passwordClient(sim: Simulator, now: () => number) {
     { domain: sim.credentials.domain, user: sim.credentials.user, password: sim.credentials.password }, transport, policy, metrics, now);
   const client = new ProjectClient({
     projectId: project.projectId, region: project.region, endpoints: sim.endpoints, auth, transport,
-    limiter: new AdaptiveLimiter(8), retryPolicy: policy, metrics,
+    limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics,
   });
   open.push({ stop: async () => transport.close() });
   return { api: new GaussDbApi(client), metrics, ids: project.gaussdb.map((g) => g.id) };
@@ -103,7 +103,7 @@ describe('authentication through the simulated gateway', () => {
     const client = new ProjectClient({
       projectId: project?.projectId ?? '', region: 'ap-southeast-1', endpoints: sim.endpoints,
       auth: new AkSkAuthenticator({ accessKey: sim.credentials.accessKey, secretKey: 'wrong-secret' }),
-      transport, limiter: new AdaptiveLimiter(8), retryPolicy: policy, metrics,
+      transport, limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics,
     });
     const error = await new GaussDbApi(client).sessionOverview(project?.gaussdb[0]?.id ?? '', new AbortController().signal).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudApiError);

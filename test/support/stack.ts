@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
+import { SINGLE_SHARD, type Shard } from '../../src/discovery.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { captureLogs, type CapturedLogs } from './logs.js';
@@ -24,6 +25,9 @@ export interface StackOptions {
   overrides?: Record<string, unknown>;
   /** builds the project entry's instance lists; default: every instance of the demo fleet */
   instances?: (sim: Simulator) => { gaussdb: unknown[]; taurusdb: unknown[] };
+  /** further keys of each engine section, e.g. { gaussdb: { discover: true } } */
+  engines?: Record<string, Record<string, unknown>>;
+  shard?: Shard;
 }
 
 export interface Stack {
@@ -79,7 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       project_id: project.projectId,
       endpoints: sim.endpoints,
       auth: authBlock(sim, options.auth ?? 'aksk'),
-      ...Object.fromEntries(Object.entries((options.instances ?? demoInstances)(sim)).map(([k, v]) => [k, { instances: v }])),
+      ...Object.fromEntries(Object.entries((options.instances ?? demoInstances)(sim)).map(([k, v]) => [k, { instances: v, ...options.engines?.[k] }])),
     }],
     ...options.overrides,
   };
@@ -91,7 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logs = captureLogs(options.name);
   const config = await loadConfig(configPath);
   const daemon = await startDaemon({
-    configPath, config, logLevel: undefined, version: 'test', log: logs.logger, metrics: new ExporterMetrics('test'),
+    configPath, config, logLevel: undefined, version: 'test', shard: options.shard ?? SINGLE_SHARD, log: logs.logger, metrics: new ExporterMetrics('test'),
   });
   const c = sim.credentials;
   return {

@@ -1,0 +1,131 @@
+// Which instances the collectors poll: the configured ones plus, for a project with
+// `discover: true`, every instance its service's list API shows whose name passes the
+// include/exclude filters; then only those in this replica's shard. Discovery runs on its own
+// schedule, and an instance that disappears from the list stops being polled at the next poll.
+import type { GaussDbApi, CloudInstance } from './cloud/gaussdb.js';
+import type { TaurusDbApi } from './cloud/taurusdb.js';
+import { errorFields } from './cloud/errors.js';
+import type { GaussDbTarget, ProjectInfo, TargetSource, TaurusDbTarget } from './collectors/targets.js';
+import type { EngineConfig, InstanceRef } from './config/types.js';
+import type { Logger } from './log.js';
+import type { ExporterMetrics } from './metrics/exporter-metrics.js';
+import type { Job } from './scheduler.js';
+
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+export const SINGLE_SHARD: Shard = { index: 0, total: 1 };
+
+/** FNV-1a: stable across processes, versions and platforms, so every replica agrees. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export function inShard(instanceId: string, shard: Shard): boolean {
+  return shard.total <= 1 || fnv1a(instanceId) % shard.total === shard.index;
+}
+
+export interface ProjectTargets {
+  project: ProjectInfo;
+  gaussdb: { settings: EngineConfig; api: GaussDbApi };
+  taurusdb: { settings: EngineConfig; api: TaurusDbApi };
+}
+
+type Service = 'gaussdb' | 'taurusdb';
+
+/** One project's service: what is configured, what discovery last found. */
+class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {
+  private discovered: InstanceRef[] = [];
+
+  constructor(
+    readonly service: Service,
+    readonly project: ProjectInfo,
+    readonly settings: EngineConfig,
+    private readonly list: (signal: AbortSignal) => Promise<CloudInstance[]>,
+    private readonly target: (instance: InstanceRef) => T,
+  ) {}
+
+  /** Configured instances first (their names win), then discovered ones not configured. */
+  targets(shard: Shard): T[] {
+    const configured = new Set(this.settings.instances.map((i) => i.id));
+    return [...this.settings.instances, ...this.discovered.filter((i) => !configured.has(i.id))]
+      .filter((instance) => inShard(instance.id, shard))
+      .map(this.target);
+  }
+
+  async discover(signal: AbortSignal): Promise<number> {
+    const { include, exclude } = this.settings;
+    const found = await this.list(signal);
+    this.discovered = found
+      .filter((i) => (!include || include.test(i.name)) && !(exclude?.test(i.name) ?? false))
+      .map((i) => ({ id: i.id, name: i.name || i.id }));
+    return this.discovered.length;
+  }
+}
+
+export class InstanceDirectory implements TargetSource {
+  private readonly gaussdbEngines: Array<EngineTargets<GaussDbTarget>>;
+  private readonly taurusdbEngines: Array<EngineTargets<TaurusDbTarget>>;
+  private gaussdbTargets: GaussDbTarget[] = [];
+  private taurusdbTargets: TaurusDbTarget[] = [];
+
+  constructor(
+    projects: readonly ProjectTargets[],
+    private readonly shard: Shard,
+    private readonly metrics: ExporterMetrics,
+    private readonly log: Logger,
+  ) {
+    this.gaussdbEngines = projects.map(({ project, gaussdb: { settings, api } }) =>
+      new EngineTargets('gaussdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api })));
+    this.taurusdbEngines = projects.map(({ project, taurusdb: { settings, api } }) =>
+      new EngineTargets('taurusdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api })));
+    this.rebuild();
+  }
+
+  gaussdb(): readonly GaussDbTarget[] {
+    return this.gaussdbTargets;
+  }
+
+  taurusdb(): readonly TaurusDbTarget[] {
+    return this.taurusdbTargets;
+  }
+
+  get discovers(): boolean {
+    return [...this.gaussdbEngines, ...this.taurusdbEngines].some((e) => e.settings.discover);
+  }
+
+  /** Lists every discovering project's instances; a failed list keeps that project's last answer. */
+  async discover(signal: AbortSignal): Promise<void> {
+    const engines = [...this.gaussdbEngines, ...this.taurusdbEngines].filter((e) => e.settings.discover);
+    await Promise.all(engines.map(async (engine) => {
+      const labels = { project_id: engine.project.projectId, service: engine.service };
+      try {
+        const count = await engine.discover(signal);
+        this.metrics.discoveryRuns.inc({ ...labels, result: 'success' });
+        this.metrics.discoveredInstances.set(labels, count);
+      } catch (error) {
+        this.metrics.discoveryRuns.inc({ ...labels, result: 'failure' });
+        this.log.warn({ ...labels, ...errorFields(error) }, 'instance discovery failed; keeping the previous list');
+      }
+    }));
+    this.rebuild();
+    this.log.info({ gaussdb: this.gaussdbTargets.length, taurusdb: this.taurusdbTargets.length, shard: this.shard.index, total_shards: this.shard.total },
+      'instance discovery finished');
+  }
+
+  job(schedule: string): Job {
+    return { name: 'discovery', schedule, runAtStart: false, run: (signal) => this.discover(signal) };
+  }
+
+  private rebuild(): void {
+    this.gaussdbTargets = this.gaussdbEngines.flatMap((e) => e.targets(this.shard));
+    this.taurusdbTargets = this.taurusdbEngines.flatMap((e) => e.targets(this.shard));
+  }
+}
