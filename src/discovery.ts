@@ -2,7 +2,8 @@
 // `discover: true`, every instance its service's list API shows whose name passes the
 // include/exclude filters; then only those in this replica's shard. Discovery runs on its own
 // schedule, and an instance that disappears from the list stops being polled at the next poll.
-import type { GaussDbApi, CloudInstance } from './cloud/gaussdb.js';
+import type { GaussDbApi } from './cloud/gaussdb.js';
+import type { CloudInstance } from './cloud/instance-list.js';
 import type { TaurusDbApi } from './cloud/taurusdb.js';
 import { errorFields } from './cloud/errors.js';
 import type { GaussDbTarget, ProjectInfo, TargetSource, TaurusDbTarget } from './collectors/targets.js';

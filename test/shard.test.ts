@@ -23,7 +23,8 @@ describe('shard selection', () => {
     for (const id of ids) {
       const owners = [0, 1, 2, 3].filter((index) => inShard(id, { index, total: 4 }));
       expect(owners).toHaveLength(1);
-      counts[owners[0] ?? 0] += 1;
+      const owner = owners[0] ?? 0;
+      counts[owner] = (counts[owner] ?? 0) + 1;
     }
     for (const count of counts) expect(count).toBeGreaterThan(600);
   });

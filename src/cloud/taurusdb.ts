@@ -2,7 +2,8 @@
 // sessions of one HTAP instance (`/htap/process`, paginated with no total), and the instance list
 // for discovery. Answers are validated here; anything not as documented is a BadResponseError.
 import type { ProjectApi } from './api.js';
-import { AnswerReader, listInstances, type CloudInstance } from './gaussdb.js';
+import { AnswerReader } from './answer.js';
+import { listInstances, type CloudInstance } from './instance-list.js';
 
 export interface HtapInstance {
   id: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadResponseError } from '../../src/cloud/errors.js';
-import { GaussDbApi, MAX_INSTANCE_LIST_PAGES } from '../../src/cloud/gaussdb.js';
+import { GaussDbApi } from '../../src/cloud/gaussdb.js';
+import { MAX_INSTANCE_LIST_PAGES } from '../../src/cloud/instance-list.js';
 import { FakeProjectApi, PROJECT_ID, signal } from '../collectors/fake-project-api.js';
 
 const ID = 'd04686c6baae4f65a742771186f47b7ain14';
