@@ -14,16 +14,6 @@ afterAll(async () => {
   for (const stop of cleanup) await stop();
 });
 
-async function eventually(stack: Stack, check: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await stack.scrape()).text;
-    if (check(text)) return text;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`condition not met within 10 s:\n${text.slice(0, 1500)}`);
-}
 
 const upIds = (text: string, collector: string): string[] =>
   [...text.matchAll(new RegExp(`huaweicloud_db_up\\{collector="${collector}",instance_id="([^"]+)"\\}`, 'g'))].map((m) => m[1] ?? '');
@@ -54,9 +44,9 @@ describe('discovery', () => {
     expect(text).toContain(`huaweicloud_gaussdb_instance_info{instance_id="${payments?.id}",name="payments-gauss"`);
 
     const added = stack.sim.fleet.addGaussDb(project.projectId, { name: 'analytics-gauss', overview: { total: 77, active: 7, slowSql: 0, lockWaiting: 0 } });
-    text = await eventually(stack, (t) => t.includes(`huaweicloud_gaussdb_sessions{instance_id="${added.id}"} 77`));
+    text = await stack.eventually((t) => t.includes(`huaweicloud_gaussdb_sessions{instance_id="${added.id}"} 77`));
     stack.sim.fleet.removeGaussDb(payments?.id ?? '');
-    text = await eventually(stack, (t) => !t.includes(`instance_id="${payments?.id}"`));
+    text = await stack.eventually((t) => !t.includes(`instance_id="${payments?.id}"`));
     expect(upIds(text, 'session_overview')).toContain(added.id);
   }, 30_000);
 });

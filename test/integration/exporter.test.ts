@@ -5,6 +5,7 @@ import type { HtapInstance } from '../../src/simulator/fleet.js';
 import { seriesOf, valueOf, type ParsedExposition } from '../support/exposition.js';
 import { expectedSessions } from '../support/expected.js';
 import { linesWithSecrets } from '../support/logs.js';
+import { SPEC_FAMILIES } from '../support/spec.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -130,18 +131,7 @@ describe('HTAP sessions', () => {
 
 describe('exposition', () => {
   it('has every SPEC family, typed gauge, and the exporter\'s own metrics', () => {
-    const families = [
-      'huaweicloud_gaussdb_sessions', 'huaweicloud_gaussdb_sessions_active', 'huaweicloud_gaussdb_sessions_slow_sql',
-      'huaweicloud_gaussdb_sessions_lock_waiting', 'huaweicloud_gaussdb_instance_info',
-      'huaweicloud_taurusdb_htap_instances', 'huaweicloud_taurusdb_htap_instances_limit', 'huaweicloud_taurusdb_htap_instance_info',
-      'huaweicloud_taurusdb_htap_instance_status', 'huaweicloud_taurusdb_htap_instance_nodes', 'huaweicloud_taurusdb_htap_instance_frozen',
-      'huaweicloud_taurusdb_htap_instance_restart_pending', 'huaweicloud_taurusdb_htap_instance_created_timestamp_seconds',
-      'huaweicloud_taurusdb_htap_sessions', 'huaweicloud_taurusdb_htap_session_max_duration_seconds',
-      'huaweicloud_taurusdb_htap_sessions_long_running', 'huaweicloud_taurusdb_htap_sessions_by_user',
-      'huaweicloud_taurusdb_htap_sessions_by_database', 'huaweicloud_taurusdb_htap_sessions_by_host',
-      'huaweicloud_db_up', 'huaweicloud_db_last_success_timestamp_seconds',
-    ];
-    for (const family of families) expect([family, metrics.types.get(family)]).toEqual([family, 'gauge']);
+    for (const family of SPEC_FAMILIES) expect([family, metrics.types.get(family)]).toEqual([family, 'gauge']);
     expect(metrics.types.get('huaweicloud_db_exporter_api_requests_total')).toBe('counter');
     expect(metrics.types.get('huaweicloud_db_exporter_build_info')).toBe('gauge');
     expect(metrics.types.has('nodejs_active_handles_total')).toBe(false);

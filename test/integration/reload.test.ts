@@ -25,17 +25,6 @@ async function reload(): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-/** Scrapes until `check` holds (bounded), returning the last scrape. */
-async function eventually(check: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await stack.scrape()).text;
-    if (check(text)) return text;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`condition not met within 10 s; last scrape:\n${text.slice(0, 2000)}`);
-}
 
 const gaussIds = () => (stack.sim.fleet.projects[0]?.gaussdb ?? []).map((g) => g.id);
 const up = (id: string) => `huaweicloud_db_up{collector="session_overview",instance_id="${id}"} 1`;
@@ -49,7 +38,7 @@ describe('configuration reload', () => {
     project?.gaussdb.instances.push({ id: third ?? '', name: 'added' });
     stack.writeConfig(document);
     expect(await reload()).toEqual({ status: 200, body: 'Configuration reloaded.\n' });
-    const text = await eventually((t) => t.includes(up(third ?? '')));
+    const text = await stack.eventually((t) => t.includes(up(third ?? '')));
     expect(text).toContain(up(first ?? ''));
     expect(text).toContain(up(second ?? ''));
     expect(text).toContain(`huaweicloud_gaussdb_instance_info{instance_id="${third}",name="added"`);
@@ -62,7 +51,7 @@ describe('configuration reload', () => {
     if (project) project.gaussdb.instances = project.gaussdb.instances.filter((i) => typeof i !== 'string' && i.id !== first);
     stack.writeConfig(document);
     expect((await reload()).status).toBe(200);
-    const text = await eventually((t) => !t.includes(`instance_id="${first}"`));
+    const text = await stack.eventually((t) => !t.includes(`instance_id="${first}"`));
     expect(text).toContain(up(second ?? ''));
     const parsed = await stack.scrape();
     expect(valueOf(parsed, 'huaweicloud_db_exporter_config_last_reload_successful')).toBe(1);

@@ -38,6 +38,8 @@ export interface Stack {
   /** every secret the stack knows, for log scans */
   secrets: string[];
   scrape(path?: string): Promise<ParsedExposition & { text: string }>;
+  /** scrapes until `check` holds and returns that scrape; fails after `timeoutMs` */
+  eventually(check: (text: string) => boolean, timeoutMs?: number): Promise<string>;
   /** resolves once /-/ready says 200; fails after `timeoutMs` */
   ready(timeoutMs?: number): Promise<void>;
   writeConfig(document: Record<string, unknown>): void;
@@ -111,6 +113,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status}`);
       const text = await response.text();
       return { ...parseExposition(text), text };
+    },
+    async eventually(check, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      let text = '';
+      while (Date.now() < deadline) {
+        text = await (await fetch(`${daemon.url}/metrics`)).text();
+        if (check(text)) return text;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`condition not met within ${timeoutMs} ms; last scrape:\n${text.slice(0, 2000)}`);
     },
     async ready(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
