@@ -14,7 +14,6 @@ afterAll(async () => {
   for (const stop of cleanup) await stop();
 });
 
-
 const upIds = (text: string, collector: string): string[] =>
   [...text.matchAll(new RegExp(`huaweicloud_db_up\\{collector="${collector}",instance_id="([^"]+)"\\}`, 'g'))].map((m) => m[1] ?? '');
 

@@ -25,7 +25,6 @@ async function reload(): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-
 const gaussIds = () => (stack.sim.fleet.projects[0]?.gaussdb ?? []).map((g) => g.id);
 const up = (id: string) => `huaweicloud_db_up{collector="session_overview",instance_id="${id}"} 1`;
 
