@@ -2,10 +2,11 @@
 // Drives the real tools (dockerfilelint, helm, promtool); a missing tool fails the test with an
 // install hint (see tools.ts and .ci/install-tools.sh).
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { requireTool, run, runTool } from './tools.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,6 +15,8 @@ type Obj = Record<string, any>;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = join(ROOT, 'helm', 'huaweicloud-db-exporter');
 const ALL_ON = join(CHART, 'ci', 'all-on-values.yaml');
+const SHARDED = join(CHART, 'ci', 'sharded-values.yaml');
+const MAIN = join(ROOT, 'dist', 'main.js');
 const ALERTS = join(CHART, 'files', 'alerts.yaml');
 const DASHBOARD = join(CHART, 'files', 'dashboard.json');
 const RULE_TESTS = join(ROOT, 'test', 'e2e', 'rules', 'alerts_test.yaml');
@@ -51,6 +54,28 @@ function container(docs: Obj[]): Obj {
 
 function podAnnotations(docs: Obj[]): Obj {
   return only(docs, 'Deployment').spec.template.metadata.annotations as Obj;
+}
+
+/** The exporter's config file as the chart renders it into its ConfigMap. */
+function renderedConfig(docs: Obj[]): Obj {
+  const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof d.data?.['config.yaml'] === 'string') as Obj;
+  return parse(cm.data['config.yaml'] as string) as Obj;
+}
+
+/** Runs the built exporter's --check-config on a config document, with the chart's credential variables set. */
+function checkConfig(config: Obj): { status: number; output: string } {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' (npm run test:e2e does it first)`);
+  const dir = mkdtempSync(join(tmpdir(), 'hwcdb-chart-config-'));
+  try {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, stringify(config));
+    const res = run(process.execPath, [MAIN, '--check-config', '--config', file], {
+      env: { PATH: process.env.PATH ?? '', HWC_ACCESS_KEY: 'ak', HWC_SECRET_KEY: 'sk', HWC_PASSWORD: 'pw', HWC_TOKEN: 'tok' },
+    });
+    return { status: res.status, output: res.stdout + res.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('Dockerfile', () => {
@@ -111,6 +136,12 @@ describe('Helm chart', () => {
 
   test('helm lint --strict passes with ci/all-on-values.yaml', () => {
     const res = runTool('helm', ['lint', '--strict', CHART, '-f', ALL_ON]);
+    expect(res.stderr + res.stdout).toContain('0 chart(s) failed');
+    expect(res.status).toBe(0);
+  });
+
+  test('helm lint --strict passes with ci/sharded-values.yaml', () => {
+    const res = runTool('helm', ['lint', '--strict', CHART, '-f', SHARDED]);
     expect(res.stderr + res.stdout).toContain('0 chart(s) failed');
     expect(res.status).toBe(0);
   });
@@ -310,6 +341,123 @@ describe('Helm chart', () => {
   });
 });
 
+describe('Helm chart: sharding and discovery', () => {
+  /** The exporter container of a workload. */
+  function exporterOf(workload: Obj): Obj {
+    const containers = workload.spec.template.spec.containers as Obj[];
+    expect(containers).toHaveLength(1);
+    return containers[0] as Obj;
+  }
+
+  test('ci/sharded-values.yaml: a StatefulSet instead of the Deployment, behind a headless Service', () => {
+    const { docs } = template('-f', SHARDED);
+    expect(kinds(docs)).toEqual(['ConfigMap', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet']);
+    const sts = only(docs, 'StatefulSet');
+    expect(sts.apiVersion).toBe('apps/v1');
+    expect(sts.metadata.namespace).toBe('observability');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(sts.spec.strategy).toBeUndefined();
+    const service = only(docs, 'Service');
+    expect(sts.spec.serviceName).toBe(service.metadata.name);
+    expect(service.spec.clusterIP).toBe('None');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.selector).toEqual(sts.spec.selector.matchLabels);
+    expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
+    // One ServiceMonitor over the headless Service's endpoints: every shard's pod is scraped.
+    const sm = only(docs, 'ServiceMonitor');
+    expect(sm.spec.selector.matchLabels).toEqual(sts.spec.selector.matchLabels);
+    expect(service.metadata.labels).toMatchObject(sm.spec.selector.matchLabels);
+    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http-metrics', path: '/metrics' })]);
+  });
+
+  test('each shard gets --total-shards and POD_NAME from the downward API (its ordinal is its shard)', () => {
+    const sts = only(template('-f', SHARDED).docs, 'StatefulSet');
+    const c = exporterOf(sts);
+    expect(c.args).toEqual(['--config', CONFIG_PATH, '--total-shards=3', '--log-level', 'info']);
+    const env = c.env as Obj[];
+    expect(env[0]).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(env.filter((e) => e.name === 'POD_NAME')).toHaveLength(1);
+    expect(env.map((e) => e.name)).toEqual(expect.arrayContaining(['HWC_ACCESS_KEY', 'HWC_SECRET_KEY', 'HWC_PASSWORD', 'HWC_TOKEN']));
+    expect(env.find((e) => e.name === 'HWC_SECRET_KEY')?.valueFrom.secretKeyRef.name).toBe('hwc-db-exporter-credentials');
+    // --set replicas follows through to the flag.
+    const five = only(template('-f', SHARDED, '--set', 'sharding.replicas=5').docs, 'StatefulSet');
+    expect(five.spec.replicas).toBe(5);
+    expect(exporterOf(five).args).toContain('--total-shards=5');
+  });
+
+  test('the sharded pod is the Deployment\'s pod: same hardening, probes, ports, mounts and checksums', () => {
+    const flags = ['--set', 'auth.secretKey=s', '--set', 'extraArgs[0]=--log-level', '--set', 'extraArgs[1]=debug'];
+    const deployment = only(template(...flags).docs, 'Deployment');
+    const sts = only(template(...flags, '--set', 'sharding.enabled=true', '--set', 'sharding.replicas=2').docs, 'StatefulSet');
+    const podOf = (w: Obj): Obj => {
+      const pod = structuredClone(w.spec.template) as Obj;
+      const c = pod.spec.containers[0] as Obj;
+      c.args = (c.args as string[]).filter((a) => !a.startsWith('--total-shards='));
+      c.env = (c.env as Obj[]).filter((e) => e.name !== 'POD_NAME');
+      return pod;
+    };
+    expect(podOf(sts)).toEqual(podOf(deployment));
+    const c = exporterOf(sts);
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
+    expect(c.args).toEqual(['--config', CONFIG_PATH, '--total-shards=2', '--log-level', 'debug']);
+    expect(sts.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(sts.spec.template.metadata.annotations['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('sharding off (the default) keeps the Deployment and a ClusterIP Service', () => {
+    const { docs } = template('-f', ALL_ON);
+    expect(docs.filter((d) => d.kind === 'StatefulSet')).toEqual([]);
+    expect(only(docs, 'Service').spec.clusterIP).toBeUndefined();
+    expect(exporterOf(only(docs, 'Deployment')).env.map((e: Obj) => e.name)).not.toContain('POD_NAME');
+  });
+
+  test('sharding values are validated: replicas at least 1, no unknown keys, a ClusterIP Service', () => {
+    for (const flags of [['--set', 'sharding.replicas=0'], ['--set', 'sharding.replicas=two'], ['--set', 'sharding.shards=2']]) {
+      const res = runTool('helm', ['template', 'hwc', CHART, '--set', 'sharding.enabled=true', ...flags]);
+      expect({ flags, status: res.status === 0 ? 0 : 'refused' }).toEqual({ flags, status: 'refused' });
+    }
+    const nodePort = runTool('helm', ['template', 'hwc', CHART, '--set', 'sharding.enabled=true', '--set', 'service.type=NodePort']);
+    expect(nodePort.status).not.toBe(0);
+    expect(nodePort.stderr).toContain('service.type ClusterIP');
+  });
+
+  test('the default config carries the discovery schedule and max_in_flight, with the exporter\'s defaults', () => {
+    const config = renderedConfig(template().docs);
+    expect(config.collectors.discovery).toEqual({ schedule: '0 */10 * * * *' });
+    expect(config.http.max_in_flight).toBe(64);
+    const example = parse(readFileSync(join(ROOT, 'config', 'exporter.example.yaml'), 'utf8')) as Obj;
+    expect(config.collectors).toEqual(example.collectors);
+    expect(config.http).toEqual(example.http);
+  });
+
+  test('the rendered configs pass the exporter\'s own --check-config (discover, include, exclude included)', () => {
+    const sharded = renderedConfig(template('-f', SHARDED).docs);
+    expect(sharded.projects[0].gaussdb).toMatchObject({ discover: true, include: '^prod-', exclude: '-(tmp|test)$' });
+    const project = (parse(readFileSync(SHARDED, 'utf8')) as Obj).config.projects[0] as Obj;
+    const defaults = { ...renderedConfig(template().docs), projects: [project] };
+    for (const config of [sharded, defaults]) {
+      const { status, output } = checkConfig(config);
+      expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('configuration is valid') });
+    }
+    // The check is real: a bad include regex is refused.
+    const broken = structuredClone(sharded);
+    broken.projects[0].gaussdb.include = '(';
+    expect(checkConfig(broken).status).toBe(2);
+  });
+
+  test('discovery keys outside the values schema are refused', () => {
+    const base = ['template', 'hwc', CHART, '--set', 'config.projects[0].region=r', '--set', 'config.projects[0].project_id=p',
+      '--set', 'config.projects[0].auth.type=token'];
+    expect(runTool('helm', [...base, '--set', 'config.projects[0].gaussdb.discover=yes']).status).not.toBe(0);
+    expect(runTool('helm', [...base, '--set', 'config.http.max_in_flight=0']).status).not.toBe(0);
+    expect(runTool('helm', [...base, '--set', 'config.projects[0].taurusdb.discover=true']).status).toBe(0);
+  });
+});
+
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Obj;
   const panels = dashboard.panels as Obj[];
@@ -360,9 +508,10 @@ describe('Grafana dashboard', () => {
     const byName = Object.fromEntries(variables.map((v) => [v.name, v]));
     expect(Object.keys(byName)).toEqual(['datasource', 'job', 'gaussdb', 'taurusdb', 'htap']);
     expect(byName.gaussdb.definition).toContain('huaweicloud_gaussdb_instance_info');
+    expect(byName.taurusdb.definition).toContain('huaweicloud_taurusdb_instance_info');
     expect(byName.htap.definition).toContain('huaweicloud_taurusdb_htap_instance_info');
     // Value = id, text = name, from a line such as {instance_id="x", name="billing"} 1 1700000000.
-    for (const [name, idLabel] of [['gaussdb', 'instance_id'], ['htap', 'htap_instance_id']] as const) {
+    for (const [name, idLabel] of [['gaussdb', 'instance_id'], ['taurusdb', 'instance_id'], ['htap', 'htap_instance_id']] as const) {
       const source = String(byName[name].regex);
       const m = /^\/(.*)\/([a-z]*)$/.exec(source);
       expect(m).not.toBeNull();
