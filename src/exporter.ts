@@ -5,11 +5,11 @@
 // it in; the store (and so /metrics) carries over.
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
 import { ProjectClient } from './cloud/client.js';
-import { GaussDbApi } from './cloud/gaussdb.js';
-import { IamTokenAuthenticator } from './cloud/iam.js';
+import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
+import { IAM_API, IamTokenAuthenticator } from './cloud/iam.js';
 import { AdaptiveLimiter } from './cloud/limiter.js';
 import type { RetryPolicy } from './cloud/retry.js';
-import { TaurusDbApi } from './cloud/taurusdb.js';
+import { TAURUSDB_APIS, TaurusDbApi } from './cloud/taurusdb.js';
 import { DEFAULT_MAX_BODY_BYTES, HttpTransport } from './cloud/transport.js';
 import type { Collector } from './collectors/collector.js';
 import { HtapInstancesCollector } from './collectors/htap-instances.js';
@@ -43,7 +43,9 @@ export class Exporter {
     private readonly shard: Shard = SINGLE_SHARD,
   ) {
     // Every runtime has the same three collectors; their order is the order on /metrics.
-    this.store = new SnapshotStore(collectorsFor(config, { gaussdb: () => [], taurusdb: () => [] }));
+    const collectors = collectorsFor(config, { gaussdb: () => [], taurusdb: () => [] });
+    this.store = new SnapshotStore(collectors);
+    metrics.declare([...collectors.map((c) => c.name), 'discovery'], [...GAUSSDB_APIS, ...TAURUSDB_APIS, IAM_API]);
   }
 
   get currentConfig(): Config {

@@ -14,6 +14,8 @@ export interface SessionOverview {
 
 const SESSION_OVERVIEW_API = 'gaussdb_session_overview';
 const INSTANCES_API = 'gaussdb_instances';
+/** The `api` label values this module's calls carry. */
+export const GAUSSDB_APIS = [SESSION_OVERVIEW_API, INSTANCES_API];
 
 export class GaussDbApi {
   constructor(private readonly api: ProjectApi) {}

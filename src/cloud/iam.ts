@@ -8,7 +8,8 @@ import type { HttpTransport } from './transport.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
-const API = 'iam_token';
+export const IAM_API = 'iam_token';
+const API = IAM_API;
 /** Refresh when less than this much of the token's life is left (tokens live 24 h). */
 const REFRESH_AHEAD_MS = 60 * 60 * 1000;
 const RENEWABLE_CODES = /^APIG(W)?\.030[17]$/;

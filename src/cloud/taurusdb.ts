@@ -42,6 +42,8 @@ export interface HtapProcess {
 const HTAP_API = 'taurusdb_htap';
 const PROCESS_API = 'taurusdb_htap_process';
 const INSTANCES_API = 'taurusdb_instances';
+/** The `api` label values this module's calls carry. */
+export const TAURUSDB_APIS = [HTAP_API, PROCESS_API, INSTANCES_API];
 
 /** The API's own bounds for `limit`. */
 const MAX_PROCESS_PAGE_SIZE = 100;

@@ -129,6 +129,18 @@ export class ExporterMetrics {
     this.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
   }
 
+  /**
+   * Starts the counters of known collectors and APIs at 0, so that `rate()` and alerts see the
+   * first skip or throttle rather than a series appearing out of nothing.
+   */
+  declare(collectors: readonly string[], apis: readonly string[]): void {
+    for (const collector of collectors) this.pollsSkipped.inc({ collector }, 0);
+    for (const api of apis) {
+      this.apiThrottled.inc({ api }, 0);
+      this.apiRetries.inc({ api }, 0);
+    }
+  }
+
   render(): Promise<string> {
     return this.registry.metrics();
   }
