@@ -1,11 +1,12 @@
 // One project's authenticated JSON client: the ProjectApi the service modules use. It adds the
 // project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
 // replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
+import { setMaxListeners } from 'node:events';
 import type { ProjectApi, RequestOptions, Service } from './api.js';
 import type { Authenticator } from './auth.js';
-import { BadResponseError, CloudApiError, cloudErrorFromAnswer } from './errors.js';
+import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
 import type { AdaptiveLimiter } from './limiter.js';
-import { withRetries, type RetryPolicy } from './retry.js';
+import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
 import type { Endpoints } from '../config/types.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
@@ -38,11 +39,17 @@ export class ProjectClient implements ProjectApi {
     const url = new URL(path, this.options.endpoints[service]);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
+    // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
+    // listeners on it are expected, not a leak to warn about.
+    if (signal) setMaxListeners(0, signal);
     return withRetries(
       () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),
+      // A failure of another API is the token request's (IAM), which has had its own retries:
+      // retrying this request would only ask IAM again, once for every request waiting.
+      (error) => isRetryable(error) && apiOf(error) === api,
     );
   }
 
@@ -75,4 +82,8 @@ export class ProjectClient implements ProjectApi {
       throw error satisfies CloudApiError;
     }
   }
+}
+
+function apiOf(error: unknown): string | undefined {
+  return error instanceof CloudApiError || error instanceof BadResponseError || error instanceof TransportError ? error.api : undefined;
 }

@@ -50,16 +50,21 @@ export class BadResponseError extends Error {
   }
 }
 
-/** No answer: connection refused or reset, DNS failure, timeout, or the poll's deadline passed. */
+/**
+ * No usable answer: connection refused or reset, DNS failure, timeout, a body over the size cap,
+ * or the poll's deadline passed. `requestId` is set when the headers had arrived before it failed.
+ */
 export class TransportError extends Error {
   readonly api: string;
   readonly code: string;
+  readonly requestId: string;
 
-  constructor(api: string, code: string, message: string) {
+  constructor(api: string, code: string, message: string, requestId = '') {
     super(`${api}: ${message}`);
     this.name = 'TransportError';
     this.api = api;
     this.code = code;
+    this.requestId = requestId;
   }
 }
 
@@ -72,7 +77,7 @@ export function errorFields(error: unknown): Record<string, unknown> {
     return { api: error.api, error_msg: error.message, request_id: error.requestId };
   }
   if (error instanceof TransportError) {
-    return { api: error.api, code: error.code, error_msg: error.message };
+    return { api: error.api, code: error.code, error_msg: error.message, ...(error.requestId ? { request_id: error.requestId } : {}) };
   }
   return { error_msg: error instanceof Error ? error.message : String(error) };
 }

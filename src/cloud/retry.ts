@@ -28,12 +28,13 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   signal: AbortSignal | undefined,
   onRetry: (error: unknown) => void,
+  retryable: (error: unknown) => boolean = isRetryable,
 ): Promise<T> {
   for (let tries = 0; ; tries += 1) {
     try {
       return await attempt();
     } catch (error) {
-      if (tries >= policy.retries || !isRetryable(error) || signal?.aborted) throw error;
+      if (tries >= policy.retries || !retryable(error) || signal?.aborted) throw error;
       onRetry(error);
       try {
         await sleep(retryDelayMs(error, tries, policy), undefined, { signal });

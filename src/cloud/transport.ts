@@ -59,6 +59,13 @@ export class HttpTransport {
       signal: request.signal,
     });
     let oversized = false;
+    // Known once headers arrive (got's own 'response' event waits for the body), so that a body
+    // failing after them (reset, too large) can still be traced.
+    let requestId = '';
+    pending.on('request', (sent: http.ClientRequest) => sent.once('response', (response) => {
+      const header = response.headers['x-request-id'];
+      if (typeof header === 'string') requestId = header;
+    }));
     pending.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
       if (!oversized && (progress.transferred > maxBodyBytes || (progress.total ?? 0) > maxBodyBytes)) {
         oversized = true;
@@ -68,19 +75,19 @@ export class HttpTransport {
     try {
       const response = await pending;
       metrics.apiRequests.inc({ api: request.api, code: String(response.statusCode) });
-      const requestId = response.headers['x-request-id'];
+      const header = response.headers['x-request-id'];
       return {
         status: response.statusCode,
         headers: response.headers,
         body: response.body,
-        requestId: typeof requestId === 'string' ? requestId : '',
+        requestId: typeof header === 'string' ? header : '',
       };
     } catch (error) {
       metrics.apiRequests.inc({ api: request.api, code: 'error' });
-      if (oversized) throw new TransportError(request.api, 'ERR_BODY_TOO_LARGE', `answer larger than ${maxBodyBytes} bytes refused`);
-      if (request.signal?.aborted) throw new TransportError(request.api, 'ERR_ABORTED', 'poll deadline passed or exporter stopping');
+      if (oversized) throw new TransportError(request.api, 'ERR_BODY_TOO_LARGE', `answer larger than ${maxBodyBytes} bytes refused`, requestId);
+      if (request.signal?.aborted) throw new TransportError(request.api, 'ERR_ABORTED', 'poll deadline passed or exporter stopping', requestId);
       const code = (error as { code?: unknown }).code;
-      throw new TransportError(request.api, typeof code === 'string' ? code : 'ERR_NETWORK', (error as Error).message);
+      throw new TransportError(request.api, typeof code === 'string' ? code : 'ERR_NETWORK', (error as Error).message, requestId);
     } finally {
       stopTimer();
     }

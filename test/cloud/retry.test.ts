@@ -57,6 +57,17 @@ describe('retry policy', () => {
     expect(calls).toBe(1);
   });
 
+  it('lets the caller narrow what is worth another try', async () => {
+    let calls = 0;
+    let retries = 0;
+    await expect(withRetries(async () => {
+      calls += 1;
+      throw new CloudApiError({ api: 'iam_token', status: 503 });
+    }, policy, undefined, () => { retries += 1; }, (error) => isRetryable(error) && (error as CloudApiError).api === 'test'))
+      .rejects.toMatchObject({ api: 'iam_token', status: 503 });
+    expect([calls, retries]).toEqual([1, 0]);
+  });
+
   it('stops waiting when the deadline passes', async () => {
     const controller = new AbortController();
     const slow = { retries: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 };
