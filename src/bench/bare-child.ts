@@ -1,0 +1,35 @@
+// Benchmark child: the bare-client floor in a process of its own, so that the exporter's process
+// holds the exporter only (its peak memory is then the exporter's) and each side has the same
+// kind of process to itself. `cycle` runs one poll cycle's requests after a full GC (not
+// counted) and answers with its wall time and this process's CPU time.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { bareCycle, type BareOptions } from './bare-client.js';
+import { cpuSeconds, serveParent } from './ipc.js';
+import { PhaseProfiler } from './profile.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** `profileDir`: profile this cycle (as poll-bare.cpuprofile) and answer with its summary. */
+type CycleArgs = Omit<BareOptions, 'signal'> & { timeoutMs: number; profileDir?: string };
+
+serveParent(async (message) => {
+  if (message.type !== 'cycle') throw new Error(`unknown request ${message.type}`);
+  const { timeoutMs, profileDir, ...options } = message['args'] as CycleArgs;
+  const profiler = new PhaseProfiler(profileDir);
+  gc();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await profiler.phase('poll-bare', true, () => bareCycle({ ...options, signal: AbortSignal.timeout(timeoutMs) }));
+  profiler.close();
+  return {
+    profile: profiler.summaries['poll-bare'],
+    ...result,
+    wallSeconds: (performance.now() - start) / 1000,
+    cpuSeconds: cpuSeconds(process.cpuUsage(cpu)),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}, async () => undefined);
+
+process.send?.({ type: 'ready' });
