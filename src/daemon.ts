@@ -62,7 +62,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const server = await createExporterServer(createHandler({
     telemetryPath: web.telemetryPath,
     exposition: () => exporter.store.current(),
-    exporterMetrics: () => metrics.render(),
+    exporterMetrics: () => metrics.rendered(),
     ready: () => exporter.store.ready,
     landing: () => ({
       version: options.version,

@@ -447,7 +447,7 @@ async function main(): Promise<void> {
     const server = await createExporterServer(createHandler({
       telemetryPath: '/metrics',
       exposition: () => exporter.store.current(),
-      exporterMetrics: () => metrics.render(),
+      exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
       landing: () => ({ version, collectors: [] }),
       reload: async () => [],

@@ -1,5 +1,6 @@
 // The exporter's own health, in prom-client: poll durations and outcomes, API requests by API and
 // status code, retries, throttling, token refreshes, skipped polls, config reloads, build info.
+import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const PREFIX = 'huaweicloud_db_exporter_';
@@ -8,8 +9,15 @@ const PREFIX = 'huaweicloud_db_exporter_';
 // (the suffix is for counters); they are left out rather than exposed under misleading names.
 const REJECTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
+/** The exporter's own metrics as bytes, plain and gzipped (on demand). */
+export interface RenderedMetrics {
+  readonly body: Buffer;
+  gzip(): Buffer;
+}
+
 export class ExporterMetrics {
   readonly registry = new Registry();
+  private lastRendering: { at: number; metrics: Promise<RenderedMetrics> } | undefined;
 
   readonly pollDuration = new Histogram({
     name: `${PREFIX}poll_duration_seconds`,
@@ -116,7 +124,12 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
-  constructor(version: string) {
+  /**
+   * @param maxAgeMs how long one rendering of these metrics may serve scrapes: rendering the
+   *   registry costs more than serving the cached data part, and a value a second old is as good
+   *   to a scraper polling every 15 s or more.
+   */
+  constructor(version: string, private readonly maxAgeMs = 1000) {
     new Gauge({
       name: `${PREFIX}build_info`,
       help: 'Build information; always 1.',
@@ -143,5 +156,20 @@ export class ExporterMetrics {
 
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** The rendering of at most `maxAgeMs` ago, or a new one. */
+  rendered(now = Date.now()): Promise<RenderedMetrics> {
+    if (!this.lastRendering || now - this.lastRendering.at >= this.maxAgeMs) {
+      this.lastRendering = {
+        at: now,
+        metrics: this.registry.metrics().then((text) => {
+          const body = Buffer.from(text);
+          let gzipped: Buffer | undefined;
+          return { body, gzip: () => (gzipped ??= gzipSync(body)) };
+        }),
+      };
+    }
+    return this.lastRendering.metrics;
   }
 }

@@ -109,39 +109,49 @@ export interface CollectorDescription {
 }
 
 interface CommittedPoll {
-  poll: Poll;
   /** the collector's data families, rendered */
-  text: string;
+  data: Buffer;
+  /** whether each target of the poll succeeded */
+  up: Map<string, boolean>;
   lastSuccess: Map<string, number>;
 }
 
+/** The bytes of /metrics' data part, as of the last commit; gzipped once, on first demand. */
 export interface Exposition {
-  text: string;
+  readonly body: Buffer;
+  /** the body decoded, for --once and tests */
+  readonly text: string;
   gzip(): Buffer;
 }
 
 export class SnapshotStore {
   private readonly committed = new Map<string, CommittedPoll>();
-  private exposition: Exposition = SnapshotStore.expositionOf('');
+  private exposition: Exposition = SnapshotStore.expositionOf(Buffer.alloc(0));
 
   constructor(private readonly collectors: readonly CollectorDescription[]) {}
 
+  /**
+   * Swaps in a collector's poll. Only its rendered bytes and per-target health are kept: the
+   * samples themselves are dropped here, so memory holds one copy of the exposition, off the heap.
+   */
   commit(poll: Poll): void {
     const collector = this.collectors.find((c) => c.name === poll.collector);
     if (!collector) throw new Error(`unknown collector ${poll.collector}`);
     const previous = this.committed.get(poll.collector)?.lastSuccess;
+    const up = new Map<string, boolean>();
     const lastSuccess = new Map<string, number>();
     for (const [id, outcome] of poll.targets) {
+      up.set(id, outcome.samples !== undefined);
       const last = outcome.samples ? poll.startedAt / 1000 : previous?.get(id);
       if (last !== undefined) lastSuccess.set(id, last);
     }
-    let text = '';
+    const parts: Buffer[] = [];
     for (const family of collector.families) {
       let lines = poll.metadata.linesOf(family);
       for (const outcome of poll.targets.values()) lines += outcome.samples?.linesOf(family) ?? '';
-      text += renderFamily(family, lines);
+      if (lines) parts.push(Buffer.from(renderFamily(family, lines)));
     }
-    this.committed.set(poll.collector, { poll, text, lastSuccess });
+    this.committed.set(poll.collector, { data: Buffer.concat(parts), up, lastSuccess });
     this.exposition = SnapshotStore.expositionOf(this.render());
   }
 
@@ -156,35 +166,39 @@ export class SnapshotStore {
 
   /** Targets in the collector's last committed poll, and how many of them succeeded. */
   targetStats(collector: string): { targets: number; up: number } {
-    const targets = [...(this.committed.get(collector)?.poll.targets.values() ?? [])];
-    return { targets: targets.length, up: targets.filter((t) => t.samples !== undefined).length };
+    const up = [...(this.committed.get(collector)?.up.values() ?? [])];
+    return { targets: up.length, up: up.filter(Boolean).length };
   }
 
   current(): Exposition {
     return this.exposition;
   }
 
-  private render(): string {
-    let text = '';
+  private render(): Buffer {
+    const parts: Buffer[] = [];
     const health = new Samples();
     for (const { name } of this.collectors) {
       const entry = this.committed.get(name);
       if (!entry) continue;
-      text += entry.text;
-      for (const [id, outcome] of entry.poll.targets) {
-        health.set(UP, { collector: name, instance_id: id }, outcome.samples ? 1 : 0);
+      parts.push(entry.data);
+      for (const [id, ok] of entry.up) {
+        health.set(UP, { collector: name, instance_id: id }, ok ? 1 : 0);
         const at = entry.lastSuccess.get(id);
         if (at !== undefined) health.set(LAST_SUCCESS, { collector: name, instance_id: id }, at);
       }
     }
-    return text + renderFamily(UP, health.linesOf(UP)) + renderFamily(LAST_SUCCESS, health.linesOf(LAST_SUCCESS));
+    parts.push(Buffer.from(renderFamily(UP, health.linesOf(UP)) + renderFamily(LAST_SUCCESS, health.linesOf(LAST_SUCCESS))));
+    return Buffer.concat(parts);
   }
 
-  private static expositionOf(text: string): Exposition {
+  private static expositionOf(body: Buffer): Exposition {
     let gzipped: Buffer | undefined;
     return {
-      text,
-      gzip: () => (gzipped ??= gzipSync(text)),
+      body,
+      get text() {
+        return body.toString('utf8');
+      },
+      gzip: () => (gzipped ??= gzipSync(body)),
     };
   }
 }

@@ -2,7 +2,7 @@
 // The data part of /metrics is rendered (and gzipped) once per completed poll by the snapshot
 // store; only the exporter's own small registry is rendered per scrape.
 import http from 'node:http';
-import { gzipSync } from 'node:zlib';
+import type { RenderedMetrics } from '../metrics/exporter-metrics.js';
 import type { Exposition } from '../metrics/snapshot.js';
 import { landingPage, type LandingInfo } from './landing.js';
 
@@ -11,7 +11,8 @@ export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 export interface ServerHandlers {
   telemetryPath: string;
   exposition: () => Exposition;
-  exporterMetrics: () => Promise<string>;
+  /** the exporter's own metrics, rendered (and gzipped) at most as often as they are worth it */
+  exporterMetrics: () => Promise<RenderedMetrics>;
   ready: () => boolean;
   landing: () => LandingInfo;
   /** re-reads the configuration; resolves to problems (empty when it took effect) */
@@ -59,13 +60,20 @@ async function serveMetrics(handlers: ServerHandlers, req: http.IncomingMessage,
   const data = handlers.exposition();
   const own = await handlers.exporterMetrics();
   res.setHeader('Vary', 'Accept-Encoding');
-  if (acceptsGzip(req.headers['accept-encoding'])) {
-    // gzip members may be concatenated (RFC 1952): the cached data member plus a fresh small one.
-    res.setHeader('Content-Encoding', 'gzip');
-    send(res, 200, EXPOSITION_CONTENT_TYPE, Buffer.concat([data.gzip(), gzipSync(own)]), req.method === 'HEAD');
-  } else {
-    send(res, 200, EXPOSITION_CONTENT_TYPE, data.text + own, req.method === 'HEAD');
+  // The data part is written as the bytes cached at commit, never copied. Gzip members may be
+  // concatenated (RFC 1952): the cached data member, then the exporter's own small one.
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  const [first, second] = gzip ? [data.gzip(), own.gzip()] : [data.body, own.body];
+  res.statusCode = 200;
+  res.setHeader('Content-Type', EXPOSITION_CONTENT_TYPE);
+  res.setHeader('Content-Length', first.length + second.length);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
   }
+  res.write(first);
+  res.end(second);
 }
 
 function acceptsGzip(header: string | undefined): boolean {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Poll, SnapshotStore, gaugeFamily } from '../../src/metrics/snapshot.js';
 import { EXPOSITION_CONTENT_TYPE, createHandler } from '../../src/server/http.js';
 
@@ -30,7 +30,10 @@ beforeAll(async () => {
   server = http.createServer(createHandler({
     telemetryPath: '/metrics',
     exposition: () => store.current(),
-    exporterMetrics: async () => '# HELP own_metric Own.\n# TYPE own_metric gauge\nown_metric 1\n',
+    exporterMetrics: async () => {
+      const body = Buffer.from('# HELP own_metric Own.\n# TYPE own_metric gauge\nown_metric 1\n');
+      return { body, gzip: () => gzipSync(body) };
+    },
     ready: () => store.ready,
     landing: () => ({ version: '9.9.9', collectors: [{ name: 'only', ...store.targetStats('only') }] }),
     reload: async () => {

@@ -97,7 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logs = captureLogs(options.name);
   const config = await loadConfig(configPath);
   const daemon = await startDaemon({
-    configPath, config, logLevel: undefined, version: 'test', shard: options.shard ?? SINGLE_SHARD, log: logs.logger, metrics: new ExporterMetrics('test'),
+    configPath, config, logLevel: undefined, version: 'test', shard: options.shard ?? SINGLE_SHARD, log: logs.logger, metrics: new ExporterMetrics('test', 0),
   });
   const c = sim.credentials;
   return {
