@@ -125,14 +125,15 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance {
 }
 
 function parseProcess(read: AnswerReader, entry: unknown): HtapProcess {
+  // Field names are literals: this runs for every session of every poll, so nothing is built
+  // for an error message unless there is an error.
   const raw = read.object(entry, 'process_list[]');
-  const text = (field: string): string => read.optionalString(raw[field], `process_list[].${field}`) ?? '';
   return {
-    user: text('user'),
-    host: text('host'),
-    state: text('state'),
-    database: text('database'),
-    command: text('command'),
+    user: read.optionalString(raw.user, 'process_list[].user') ?? '',
+    host: read.optionalString(raw.host, 'process_list[].host') ?? '',
+    state: read.optionalString(raw.state, 'process_list[].state') ?? '',
+    database: read.optionalString(raw.database, 'process_list[].database') ?? '',
+    command: read.optionalString(raw.command, 'process_list[].command') ?? '',
     durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
   };
 }

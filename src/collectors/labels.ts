@@ -79,8 +79,11 @@ export class LabelTally {
   }
 }
 
+/** A map key for a label tuple: each value but the last prefixed by its length, so none collide. */
 function keyOf(labels: readonly string[]): string {
-  return labels.length === 1 ? labels[0] ?? '' : JSON.stringify(labels);
+  let key = '';
+  for (let i = 0; i < labels.length - 1; i++) key += `${labels[i]?.length ?? 0}:${labels[i] ?? ''}`;
+  return key + (labels[labels.length - 1] ?? '');
 }
 
 function merge(into: TallyRow, ...rows: TallyRow[]): void {
