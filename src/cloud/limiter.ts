@@ -4,13 +4,18 @@
 
 interface Waiter {
   grant: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
 }
 
 export class AdaptiveLimiter {
   private current: number;
   private active = 0;
   private successesSinceIncrease = 0;
-  private readonly queue: Waiter[] = [];
+  private queue: Waiter[] = [];
+  /** Waiters per signal: one abort listener per poll's signal, not one per waiting request
+   *  (thousands of requests of one poll may wait, and each listener added costs O(listeners)). */
+  private readonly waitersBySignal = new WeakMap<AbortSignal, Set<Waiter>>();
 
   constructor(readonly max: number) {
     this.current = max;
@@ -57,26 +62,34 @@ export class AdaptiveLimiter {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.queue.indexOf(waiter);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter: Waiter = { grant: resolve, reject, signal };
       this.queue.push(waiter);
+      if (signal) this.waitersOf(signal).add(waiter);
     });
+  }
+
+  private waitersOf(signal: AbortSignal): Set<Waiter> {
+    let waiters = this.waitersBySignal.get(signal);
+    if (!waiters) {
+      const set = new Set<Waiter>();
+      waiters = set;
+      this.waitersBySignal.set(signal, set);
+      signal.addEventListener('abort', () => {
+        this.queue = this.queue.filter((w) => !set.has(w));
+        for (const waiter of set) waiter.reject(signal.reason);
+        set.clear();
+      }, { once: true });
+    }
+    return waiters;
   }
 
   private drain(): void {
     while (this.active < this.current && this.queue.length > 0) {
+      const waiter = this.queue.shift();
+      if (!waiter) break;
       this.active += 1;
-      this.queue.shift()?.grant();
+      if (waiter.signal) this.waitersBySignal.get(waiter.signal)?.delete(waiter);
+      waiter.grant();
     }
   }
 }
