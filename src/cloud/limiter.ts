@@ -12,7 +12,9 @@ export class AdaptiveLimiter {
   private current: number;
   private active = 0;
   private successesSinceIncrease = 0;
+  /** waiting in order; `head` indexes the next, so taking one is O(1) however long the queue */
   private queue: Waiter[] = [];
+  private head = 0;
   /** Waiters per signal: one abort listener per poll's signal, not one per waiting request
    *  (thousands of requests of one poll may wait, and each listener added costs O(listeners)). */
   private readonly waitersBySignal = new WeakMap<AbortSignal, Set<Waiter>>();
@@ -57,7 +59,7 @@ export class AdaptiveLimiter {
 
   private acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (this.active < this.current && this.queue.length === 0) {
+    if (this.active < this.current && this.waiting === 0) {
       this.active += 1;
       return Promise.resolve();
     }
@@ -75,7 +77,8 @@ export class AdaptiveLimiter {
       waiters = set;
       this.waitersBySignal.set(signal, set);
       signal.addEventListener('abort', () => {
-        this.queue = this.queue.filter((w) => !set.has(w));
+        this.queue = this.queue.slice(this.head).filter((w) => !set.has(w));
+        this.head = 0;
         for (const waiter of set) waiter.reject(signal.reason);
         set.clear();
       }, { once: true });
@@ -83,9 +86,19 @@ export class AdaptiveLimiter {
     return waiters;
   }
 
+  private get waiting(): number {
+    return this.queue.length - this.head;
+  }
+
   private drain(): void {
-    while (this.active < this.current && this.queue.length > 0) {
-      const waiter = this.queue.shift();
+    while (this.active < this.current && this.waiting > 0) {
+      const waiter = this.queue[this.head];
+      this.head += 1;
+      // drop the taken part now and then, so a queue that never empties does not grow forever
+      if (this.head === this.queue.length || (this.head > 1024 && this.head * 2 > this.queue.length)) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
       if (!waiter) break;
       this.active += 1;
       if (waiter.signal) this.waitersBySignal.get(waiter.signal)?.delete(waiter);

@@ -8,7 +8,7 @@ import type { HtapProcessesConfig } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
 import type { Collector } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
-import { clientHost, LabelTally, labelValue } from './labels.js';
+import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
 import type { TargetSource } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
@@ -37,14 +37,17 @@ interface Breakdown {
   family: GaugeFamily;
   label: string;
   enabled(settings: HtapProcessesConfig): boolean;
-  value(process: HtapProcess): string;
+  raw(process: HtapProcess): string;
+  normalize(raw: string): string;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = [
-  { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, value: (p) => labelValue(p.user) },
-  { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, value: (p) => labelValue(p.database) },
-  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, value: (p) => clientHost(p.host) },
+  { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, raw: (p) => p.user, normalize: (v) => labelValue(v) },
+  { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, raw: (p) => p.database, normalize: (v) => labelValue(v) },
+  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, raw: (p) => p.host, normalize: clientHost },
 ];
+
+const keyword = (raw: string): string => labelValue(raw, true);
 
 export class HtapProcessesCollector implements Collector {
   readonly name = 'htap_processes';
@@ -83,18 +86,20 @@ function isStarRocks(htap: HtapInstance): boolean {
 /** The aggregates of one HTAP instance's session list, fed one session at a time. */
 class SessionTally {
   private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
-  private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally }>;
+  private readonly keywords = new Normalizer(keyword);
+  private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
   private longRunning = 0;
 
   constructor(private readonly settings: HtapProcessesConfig) {
-    this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings))
-      .map((breakdown) => ({ breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES) }));
+    this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
+      breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
+    }));
   }
 
   add(process: HtapProcess): void {
-    this.byStateCommand.add([labelValue(process.state, true), labelValue(process.command, true)], process.durationSeconds);
+    this.byStateCommand.add([this.keywords.get(process.state), this.keywords.get(process.command)], process.durationSeconds);
     if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
-    for (const { breakdown, tally } of this.breakdowns) tally.add([breakdown.value(process)]);
+    for (const { breakdown, tally, values } of this.breakdowns) tally.add([values.get(breakdown.raw(process))]);
   }
 
   publish(samples: Samples, labels: Readonly<Record<string, string>>): void {

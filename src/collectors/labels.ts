@@ -8,6 +8,26 @@
 export const UNKNOWN = 'unknown';
 export const OTHER = 'other';
 
+/**
+ * Remembers the normalised form of each raw value seen, so that hundreds of thousands of sessions
+ * sharing a few dozen states, commands, users and hosts cost a map lookup each, not new strings.
+ */
+export class Normalizer {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly normalize: (raw: string) => string, private readonly limit = 10_000) {}
+
+  get(raw: string): string {
+    let value = this.seen.get(raw);
+    if (value === undefined) {
+      value = this.normalize(raw);
+      if (this.seen.size >= this.limit) this.seen.clear();
+      this.seen.set(raw, value);
+    }
+    return value;
+  }
+}
+
 /** Trimmed; lower-cased when the column holds keywords (state, command); empty becomes `unknown`. */
 export function labelValue(raw: string | undefined, keyword = false): string {
   const trimmed = (raw ?? '').trim();
@@ -38,20 +58,26 @@ export interface TallyRow {
  * many distinct values a huge session list holds.
  */
 export class LabelTally {
-  private readonly rows = new Map<string, TallyRow>();
+  /** first label → second label ('' for one-label tallies) → row: no key string built per row */
+  private readonly index = new Map<string, Map<string, TallyRow>>();
+  private readonly rows: TallyRow[] = [];
   private overflow: TallyRow | undefined;
 
-  constructor(private readonly arity: number, private readonly trackLimit: number) {}
+  constructor(private readonly arity: 1 | 2, private readonly trackLimit: number) {}
 
   add(labels: readonly string[], value = 0): void {
-    const key = keyOf(labels);
-    let row = this.rows.get(key);
+    const first = labels[0] ?? '';
+    const second = this.arity === 2 ? labels[1] ?? '' : '';
+    let level = this.index.get(first);
+    let row = level?.get(second);
     if (!row) {
-      if (this.rows.size >= this.trackLimit) {
+      if (this.rows.length >= this.trackLimit) {
         row = this.overflow ??= this.otherRow();
       } else {
         row = { labels, count: 0, max: 0 };
-        this.rows.set(key, row);
+        this.rows.push(row);
+        if (!level) this.index.set(first, (level = new Map()));
+        level.set(second, row);
       }
     }
     row.count += 1;
@@ -61,7 +87,7 @@ export class LabelTally {
   /** The rows to publish, at most `max` of them: see the capping rule at the top of this file. */
   capped(max: number): TallyRow[] {
     const limit = Math.max(1, Math.floor(max));
-    const all = [...this.rows.values()];
+    const all = [...this.rows];
     if (!this.overflow && all.length <= limit) return all.sort(byLabels);
     const other = this.otherRow();
     // A genuine value spelled `other` joins the fold rather than becoming a duplicate series.
