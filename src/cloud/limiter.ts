@@ -17,7 +17,7 @@ export class AdaptiveLimiter {
   private head = 0;
   /** Waiters per signal: one abort listener per poll's signal, not one per waiting request
    *  (thousands of requests of one poll may wait, and each listener added costs O(listeners)). */
-  private readonly waitersBySignal = new WeakMap<AbortSignal, Set<Waiter>>();
+  private readonly waitersBySignal = new WeakMap<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
 
   constructor(readonly max: number) {
     this.current = max;
@@ -71,19 +71,35 @@ export class AdaptiveLimiter {
   }
 
   private waitersOf(signal: AbortSignal): Set<Waiter> {
-    let waiters = this.waitersBySignal.get(signal);
-    if (!waiters) {
+    let entry = this.waitersBySignal.get(signal);
+    if (!entry) {
       const set = new Set<Waiter>();
-      waiters = set;
-      this.waitersBySignal.set(signal, set);
-      signal.addEventListener('abort', () => {
+      const onAbort = (): void => {
         this.queue = this.queue.slice(this.head).filter((w) => !set.has(w));
         this.head = 0;
         for (const waiter of set) waiter.reject(signal.reason);
         set.clear();
-      }, { once: true });
+      };
+      entry = { waiters: set, onAbort };
+      this.waitersBySignal.set(signal, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
     }
-    return waiters;
+    return entry.waiters;
+  }
+
+  /**
+   * A waiter let in leaves its signal's set, and the last one takes the abort listener with it:
+   * Node holds a signal from AbortSignal.any or .timeout strongly while it has abort listeners
+   * and has not aborted, and one whose deadline never comes (see the soak) would stay forever.
+   */
+  private leave(waiter: Waiter): void {
+    const { signal } = waiter;
+    const entry = signal && this.waitersBySignal.get(signal);
+    if (!signal || !entry) return;
+    entry.waiters.delete(waiter);
+    if (entry.waiters.size > 0) return;
+    signal.removeEventListener('abort', entry.onAbort);
+    this.waitersBySignal.delete(signal);
   }
 
   private get waiting(): number {
@@ -101,7 +117,7 @@ export class AdaptiveLimiter {
       }
       if (!waiter) break;
       this.active += 1;
-      if (waiter.signal) this.waitersBySignal.get(waiter.signal)?.delete(waiter);
+      this.leave(waiter);
       waiter.grant();
     }
   }

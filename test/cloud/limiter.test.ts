@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 import { AdaptiveLimiter } from '../../src/cloud/limiter.js';
 
@@ -57,5 +58,27 @@ describe('AdaptiveLimiter', () => {
     await first;
     expect(limiter.inFlight).toBe(0);
     await expect(limiter.run(async () => 'next')).resolves.toBe('next');
+  });
+
+  it('leaves no abort listener on a signal once its waiting tasks have all been let in', async () => {
+    const limiter = new AdaptiveLimiter(1);
+    const controller = new AbortController();
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise, controller.signal);
+    const waiting = [limiter.run(async () => 1, controller.signal), limiter.run(async () => 2, controller.signal)];
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    gate.resolve();
+    await expect(Promise.all(waiting)).resolves.toEqual([1, 2]);
+    await first;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // and a signal that waits again later gets its listener back
+    const again = deferred();
+    const holder = limiter.run(() => again.promise);
+    const later = limiter.run(async () => 3, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    again.resolve();
+    await expect(later).resolves.toBe(3);
+    await holder;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
