@@ -30,7 +30,7 @@ async function main(): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    const polls = intOption(values.polls, 'polls', 3000, 2, 1_000_000);
+    const polls = intOption(values.polls, 'polls', 4000, 2, 1_000_000);
     options = {
       polls,
       seconds: intOption(values.seconds, 'seconds', 180, 1, 86_400),
