@@ -127,7 +127,7 @@ export class Exporter {
     const schedules = config.collectors;
     const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
     const jobs = collectorsFor(config, directory)
-      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log));
+      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight));
     if (directory.discovers) jobs.push(directory.job(schedules.discovery.schedule));
     // Outside a schedule a poll may take every retry of a request, with their backoff.
     const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;

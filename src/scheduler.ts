@@ -98,13 +98,14 @@ export class Scheduler {
 }
 
 /** A collector's poll as a job: every target polled, then the whole poll committed at once. */
-export function collectorJob(collector: Collector, schedule: string, store: SnapshotStore, metrics: ExporterMetrics, log: Logger): Job {
+export function collectorJob(collector: Collector, schedule: string, store: SnapshotStore, metrics: ExporterMetrics, log: Logger,
+  parallelism?: number): Job {
   return {
     name: collector.name,
     schedule,
     runAtStart: true,
     async run(signal) {
-      const poll = new Poll(collector.name);
+      const poll = new Poll(collector.name, parallelism);
       const stopTimer = metrics.pollDuration.startTimer({ collector: collector.name });
       // A collector reports target failures through poll.run; a throw here is a bug in it.
       await collector.collect(poll, signal);

@@ -9,7 +9,7 @@ import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metri
 import type { Collector } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
-import type { TargetSource } from './targets.js';
+import type { TargetSource, TaurusDbTarget } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -59,22 +59,22 @@ export class HtapProcessesCollector implements Collector {
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
     this.inventory.retain(targets.map((target) => target.instance.id));
+    const htapTargets: Array<{ target: TaurusDbTarget; htap: HtapInstance }> = [];
     await Promise.all(targets.map(async (target) => {
-      let htapInstances: HtapInstance[];
       try {
-        htapInstances = (await this.inventory.get(target, signal)).instances;
+        const { instances } = await this.inventory.get(target, signal);
+        for (const htap of instances) if (isStarRocks(htap)) htapTargets.push({ target, htap });
       } catch {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
-        return;
       }
-      await Promise.all(htapInstances.filter(isStarRocks).map((htap) => poll.run(htap.id, async (samples) => {
-        const tally = new SessionTally(this.settings);
-        for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
-          for (const process of page) tally.add(process);
-        }
-        tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
-      })));
     }));
+    await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
+      const tally = new SessionTally(this.settings);
+      for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
+        for (const process of page) tally.add(process);
+      }
+      tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
+    });
   }
 }
 
@@ -97,9 +97,9 @@ class SessionTally {
   }
 
   add(process: HtapProcess): void {
-    this.byStateCommand.add([this.keywords.get(process.state), this.keywords.get(process.command)], process.durationSeconds);
+    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), this.keywords.get(process.command));
     if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
-    for (const { breakdown, tally, values } of this.breakdowns) tally.add([values.get(breakdown.raw(process))]);
+    for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
   }
 
   publish(samples: Samples, labels: Readonly<Record<string, string>>): void {

@@ -65,16 +65,15 @@ export class LabelTally {
 
   constructor(private readonly arity: 1 | 2, private readonly trackLimit: number) {}
 
-  add(labels: readonly string[], value = 0): void {
-    const first = labels[0] ?? '';
-    const second = this.arity === 2 ? labels[1] ?? '' : '';
+  /** One more row with these label values (`second` only for two-label tallies). */
+  add(value: number, first: string, second = ''): void {
     let level = this.index.get(first);
     let row = level?.get(second);
     if (!row) {
       if (this.rows.length >= this.trackLimit) {
         row = this.overflow ??= this.otherRow();
       } else {
-        row = { labels, count: 0, max: 0 };
+        row = { labels: this.arity === 2 ? [first, second] : [first], count: 0, max: 0 };
         this.rows.push(row);
         if (!level) this.index.set(first, (level = new Map()));
         level.set(second, row);

@@ -46,13 +46,13 @@ export function instanceInfoFamily(service: 'gaussdb' | 'taurusdb'): GaugeFamily
  */
 export async function pollInstances<T extends Target>(poll: Poll, targets: readonly T[], info: GaugeFamily,
   fill: (target: T, samples: Samples) => Promise<void>): Promise<void> {
-  await Promise.all(targets.map((target) => {
+  for (const target of targets) {
     poll.metadata.set(info, {
       instance_id: target.instance.id,
       name: labelValue(target.instance.name),
       project_id: target.project.projectId,
       region: target.project.region,
     }, 1);
-    return poll.run(target.instance.id, (samples) => fill(target, samples));
-  }));
+  }
+  await poll.runEach(targets, (target) => target.instance.id, fill);
 }

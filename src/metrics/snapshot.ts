@@ -63,6 +63,9 @@ export interface TargetOutcome {
   error: unknown;
 }
 
+/** Targets polled at once when nothing else is said: the default bound on requests in flight. */
+export const DEFAULT_POLL_PARALLELISM = 64;
+
 /** One collector's poll in progress. Targets not reported here vanish from /metrics at commit. */
 export class Poll {
   readonly targets = new Map<string, TargetOutcome>();
@@ -70,7 +73,23 @@ export class Poll {
   readonly metadata = new Samples();
   readonly startedAt = Date.now();
 
-  constructor(readonly collector: string) {}
+  /**
+   * @param parallelism targets polled at once by `runEach`: no more than can have a request in
+   *   flight, so a fleet of thousands does not hold thousands of waiting requests in memory.
+   */
+  constructor(readonly collector: string, private readonly parallelism = DEFAULT_POLL_PARALLELISM) {}
+
+  /** `run` for each item, at most `parallelism` at a time, in order. */
+  async runEach<T>(items: readonly T[], idOf: (item: T) => string, fill: (item: T, samples: Samples) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await this.run(idOf(item), (samples) => fill(item, samples));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.parallelism, items.length) }, worker));
+  }
 
   /**
    * Polls one target: `fill` writes its samples; if it throws, the target is down and publishes

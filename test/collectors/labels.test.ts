@@ -34,14 +34,14 @@ describe('clientHost', () => {
 describe('LabelTally', () => {
   it('publishes every value, in label order, when there are no more than max', () => {
     const tally = new LabelTally(1, 100);
-    for (const user of ['b', 'a', 'b']) tally.add([user]);
+    for (const user of ['b', 'a', 'b']) tally.add(0, user);
     expect(rows(tally, 2)).toEqual([['a', 1, 0], ['b', 2, 0]]);
   });
 
   it('keeps max - 1 values and folds the rest into other, so there are never more than max series', () => {
     const tally = new LabelTally(1, 100);
     // user00 has 1 session, user01 2, ... user24 25.
-    for (let i = 0; i < 25; i++) for (let n = 0; n <= i; n++) tally.add([`user${String(i).padStart(2, '0')}`]);
+    for (let i = 0; i < 25; i++) for (let n = 0; n <= i; n++) tally.add(0, `user${String(i).padStart(2, '0')}`);
     const capped = rows(tally, 20);
     expect(capped).toHaveLength(20);
     expect(capped.slice(0, 19).map(([user]) => user)).toEqual(Array.from({ length: 19 }, (_, i) => `user${String(i + 6).padStart(2, '0')}`));
@@ -52,36 +52,36 @@ describe('LabelTally', () => {
 
   it('breaks ties by label value', () => {
     const tally = new LabelTally(1, 100);
-    for (const user of ['d', 'c', 'b', 'a']) tally.add([user]);
+    for (const user of ['d', 'c', 'b', 'a']) tally.add(0, user);
     expect(rows(tally, 3)).toEqual([['a', 1, 0], ['b', 1, 0], ['other', 2, 0]]);
   });
 
   it('folds pairs into other/other, summing counts and keeping the largest value', () => {
     const tally = new LabelTally(2, 100);
-    tally.add(['ok', 'query'], 5);
-    tally.add(['ok', 'query'], 7);
-    tally.add(['ok', 'sleep'], 100);
-    tally.add(['err', 'query'], 3);
+    tally.add(5, 'ok', 'query');
+    tally.add(7, 'ok', 'query');
+    tally.add(100, 'ok', 'sleep');
+    tally.add(3, 'err', 'query');
     expect(rows(tally, 2)).toEqual([['ok|query', 2, 7], ['other|other', 2, 100]]);
   });
 
   it('with max 1, publishes only other', () => {
     const tally = new LabelTally(1, 100);
-    tally.add(['a']);
-    tally.add(['b']);
+    tally.add(0, 'a');
+    tally.add(0, 'b');
     expect(rows(tally, 1)).toEqual([['other', 2, 0]]);
   });
 
   it('merges a genuine value spelled other into the fold instead of duplicating the series', () => {
     const tally = new LabelTally(1, 100);
-    for (const user of ['other', 'other', 'other', 'a', 'a', 'b']) tally.add([user]);
+    for (const user of ['other', 'other', 'other', 'a', 'a', 'b']) tally.add(0, user);
     expect(rows(tally, 2)).toEqual([['a', 2, 0], ['other', 4, 0]]);
     expect(rows(tally, 3)).toEqual([['a', 2, 0], ['b', 1, 0], ['other', 3, 0]]);
   });
 
   it('tracks at most trackLimit distinct values; later ones count straight into other', () => {
     const tally = new LabelTally(1, 3);
-    for (const user of ['a', 'b', 'c', 'd', 'e', 'e', 'a']) tally.add([user]);
+    for (const user of ['a', 'b', 'c', 'd', 'e', 'e', 'a']) tally.add(0, user);
     // d and e were never tracked: they are other even though e outnumbers b and c.
     expect(rows(tally, 10)).toEqual([['a', 2, 0], ['b', 1, 0], ['c', 1, 0], ['other', 3, 0]]);
   });
