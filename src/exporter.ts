@@ -22,7 +22,7 @@ import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { SnapshotStore } from './metrics/snapshot.js';
-import { Scheduler, collectorJob } from './scheduler.js';
+import { Scheduler, collectorJob, withDeadline } from './scheduler.js';
 
 interface Runtime {
   directory: InstanceDirectory;
@@ -88,7 +88,7 @@ export class Exporter {
   private async discoverFirst(runtime: Runtime): Promise<void> {
     if (!runtime.directory.discovers) return;
     const deadline = this.config.http.timeoutMs * (this.config.http.retries + 1);
-    await runtime.directory.discover(AbortSignal.any([runtime.starting.signal, AbortSignal.timeout(deadline)]));
+    await withDeadline(runtime.starting.signal, deadline, (signal) => runtime.directory.discover(signal));
   }
 
   private async teardown(runtime: Runtime): Promise<void> {

@@ -1,6 +1,7 @@
 // Runs jobs on their node-cron schedules, plus once right at start-up. A job still running when
 // its next turn comes makes that turn skip (and count) rather than pile up. Every run has a
-// deadline, its schedule's interval, so one hanging target cannot hold a job past one turn.
+// deadline, nine tenths of its schedule's interval, so one hanging target cannot hold a job past
+// one turn.
 //
 // A job is a collector's poll (collectorJob: poll, then commit to the snapshot store) or
 // instance discovery.
@@ -78,8 +79,7 @@ export class Scheduler {
       return inFlight;
     }
     if (this.stopping.signal.aborted) return Promise.resolve();
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(deadlineMs)]);
-    const run = job.run(signal)
+    const run = withDeadline(this.stopping.signal, deadlineMs, (signal) => job.run(signal))
       .catch((error: unknown) => this.log.error({ collector: job.name, ...errorFields(error) }, 'job failed'))
       .finally(() => this.running.delete(job.name));
     this.running.set(job.name, run);
@@ -91,9 +91,33 @@ export class Scheduler {
     this.log.warn({ collector: job.name }, 'poll skipped: the previous poll is still running');
   }
 
+  /** A run's deadline: nine tenths of its schedule's interval, so a run cut at its deadline
+   *  ends before the next turn rather than making that turn skip. */
   private intervalOf(task: ScheduledTask): number {
     const [next, after] = task.getNextRuns(2);
-    return next && after ? Math.max(1000, after.getTime() - next.getTime()) : this.defaultDeadlineMs;
+    return next && after ? Math.max(1000, Math.floor((after.getTime() - next.getTime()) * 0.9)) : this.defaultDeadlineMs;
+  }
+}
+
+/** The longest delay a Node timer takes; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Runs `work` with a signal that aborts when `parent` does (with its reason) or `deadlineMs`
+ * passes. A plain controller and timer, cleared when the work ends: on Node 20 a timeout signal
+ * combined with AbortSignal.any is held weakly and can be collected mid-run, deadline and all.
+ */
+export async function withDeadline<T>(parent: AbortSignal, deadlineMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onParentAbort = (): void => controller.abort(parent.reason);
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DOMException('deadline passed', 'TimeoutError')), Math.min(deadlineMs, MAX_TIMER_MS));
+  try {
+    return await work(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParentAbort);
   }
 }
 

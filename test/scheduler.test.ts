@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import type { Collector } from '../src/collectors/collector.js';
 import { ExporterMetrics } from '../src/metrics/exporter-metrics.js';
 import { SnapshotStore, gaugeFamily, type Poll } from '../src/metrics/snapshot.js';
-import { Scheduler, collectorJob } from '../src/scheduler.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Scheduler, collectorJob, withDeadline } from '../src/scheduler.js';
 import { captureLogs } from './support/logs.js';
 
 const FAMILY = gaugeFamily('test_polls', 'Polls so far.', []);
@@ -83,5 +85,33 @@ describe('Scheduler', () => {
     expect(collector.signals[0]?.aborted).toBe(true);
     expect(store.current().text).toContain('huaweicloud_db_up{collector="session_overview",instance_id="target"} 0');
     await scheduler.stop();
+  });
+});
+
+describe('withDeadline', () => {
+  it('aborts at the deadline even when a garbage collection runs meanwhile', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const started = Date.now();
+    const reason = await withDeadline(new AbortController().signal, 200, (signal) => new Promise<unknown>((resolve) => {
+      const fallback = setTimeout(() => resolve('never aborted'), 3000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(fallback);
+        resolve(signal.reason);
+      }, { once: true });
+      setTimeout(gc, 50);
+    }));
+    expect(reason).toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('passes the parent\'s abort reason on, and leaves no listener on the parent', async () => {
+    const parent = new AbortController();
+    const reason = new Error('stopping');
+    const seen = await withDeadline(parent.signal, 60_000, (signal) => new Promise<unknown>((resolve) => {
+      signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+      parent.abort(reason);
+    }));
+    expect(seen).toBe(reason);
   });
 });
