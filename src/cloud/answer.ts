@@ -1,13 +1,25 @@
 // Validation of JSON answers: the service modules read every field through these accessors, so
 // that anything not as documented becomes a BadResponseError naming the API and the field.
+import type { JsonAnswer } from './api.js';
 import { BadResponseError } from './errors.js';
 
-/** Validating accessors for one API's JSON answers; every failure names the API and the field. */
+/**
+ * Validating accessors for one API's JSON answers; every failure names the API, the field and
+ * the request id of the answer being read.
+ */
 export class AnswerReader {
+  private requestId = '';
+
   constructor(readonly api: string) {}
 
+  /** Starts reading an answer: its body, which must be an object. */
+  body(answer: JsonAnswer): Record<string, unknown> {
+    this.requestId = answer.requestId;
+    return this.object(answer.body, 'body');
+  }
+
   fail(message: string): never {
-    throw new BadResponseError(this.api, message);
+    throw new BadResponseError(this.api, message, this.requestId);
   }
 
   object(value: unknown, field: string): Record<string, unknown> {

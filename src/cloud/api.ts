@@ -11,9 +11,15 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** A 2xx answer: its parsed body, and the cloud's X-Request-Id for any complaint about it. */
+export interface JsonAnswer {
+  body: unknown;
+  requestId: string;
+}
+
 export interface ProjectApi {
   readonly projectId: string;
   readonly region: string;
-  /** GET `path` (starting with /v3/) on the service's endpoint; resolves to the parsed JSON body */
-  getJson(service: Service, path: string, options: RequestOptions): Promise<unknown>;
+  /** GET `path` (starting with /v3/) on the service's endpoint */
+  getJson(service: Service, path: string, options: RequestOptions): Promise<JsonAnswer>;
 }

@@ -2,7 +2,7 @@
 // project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
 // replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
 import { setMaxListeners } from 'node:events';
-import type { ProjectApi, RequestOptions, Service } from './api.js';
+import type { JsonAnswer, ProjectApi, RequestOptions, Service } from './api.js';
 import type { Authenticator } from './auth.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
 import type { AdaptiveLimiter } from './limiter.js';
@@ -35,7 +35,7 @@ export class ProjectClient implements ProjectApi {
     options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
   }
 
-  getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<unknown> {
+  getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {
     const url = new URL(path, this.options.endpoints[service]);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
@@ -53,7 +53,7 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<unknown> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -67,7 +67,7 @@ export class ProjectClient implements ProjectApi {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
         try {
-          return JSON.parse(response.body) as unknown;
+          return { body: JSON.parse(response.body) as unknown, requestId: response.requestId };
         } catch {
           throw new BadResponseError(api, 'body is not JSON', response.requestId);
         }

@@ -23,7 +23,7 @@ export class GaussDbApi {
   async sessionOverview(instanceId: string, signal: AbortSignal): Promise<SessionOverview> {
     const path = `/v3/${this.api.projectId}/instances/${encodeURIComponent(instanceId)}/session-overview`;
     const read = new AnswerReader(SESSION_OVERVIEW_API);
-    const body = read.object(await this.api.getJson('gaussdb', path, { api: SESSION_OVERVIEW_API, signal }), 'body');
+    const body = read.body(await this.api.getJson('gaussdb', path, { api: SESSION_OVERVIEW_API, signal }));
     return {
       active: read.count(body.active_num, 'active_num'),
       total: read.count(body.total_num, 'total_num'),

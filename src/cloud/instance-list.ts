@@ -24,7 +24,7 @@ export async function listInstances(api: ProjectApi, service: Service, apiName: 
   for (let page = 0; ; page++) {
     if (page >= MAX_INSTANCE_LIST_PAGES) read.fail('page cap reached');
     const query = { offset: String(found.length), limit: String(INSTANCE_LIST_PAGE_SIZE) };
-    const body = read.object(await api.getJson(service, `/v3/${api.projectId}/instances`, { api: apiName, query, signal }), 'body');
+    const body = read.body(await api.getJson(service, `/v3/${api.projectId}/instances`, { api: apiName, query, signal }));
     const totalCount = read.count(body.total_count, 'total_count');
     const entries = read.array(body.instances, 'instances');
     for (const entry of entries) {

@@ -56,7 +56,7 @@ export class TaurusDbApi {
   async htapInstances(taurusId: string, signal: AbortSignal): Promise<HtapInstanceList> {
     const read = new AnswerReader(HTAP_API);
     const path = `/v3/${this.api.projectId}/instances/${encodeURIComponent(taurusId)}/htap`;
-    const body = read.object(await this.api.getJson('taurusdb', path, { api: HTAP_API, signal }), 'body');
+    const body = read.body(await this.api.getJson('taurusdb', path, { api: HTAP_API, signal }));
     const seen = new Set<string>();
     const instances = read.array(body.instances, 'instances').map((entry) => {
       const instance = parseHtapInstance(read, entry);
@@ -89,7 +89,7 @@ export class TaurusDbApi {
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages of ${pageSize})`);
       const query = { limit: String(pageSize), offset: String(page * pageSize) };
-      const body = read.object(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal }), 'body');
+      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
       const entries = body.process_list === null ? [] : read.array(body.process_list, 'process_list');
       if (entries.length > pageSize) read.fail(`page of ${entries.length} sessions exceeds limit ${pageSize}`);

@@ -1,6 +1,6 @@
 // An in-memory ProjectApi answering canned JSON per path, and helpers to run a collector's poll
 // through a SnapshotStore, for the collector and service-module unit tests.
-import type { ProjectApi, RequestOptions, Service } from '../../src/cloud/api.js';
+import type { JsonAnswer, ProjectApi, RequestOptions, Service } from '../../src/cloud/api.js';
 import { CloudApiError } from '../../src/cloud/errors.js';
 import { TaurusDbApi } from '../../src/cloud/taurusdb.js';
 import type { Collector } from '../../src/collectors/collector.js';
@@ -38,12 +38,12 @@ export class FakeProjectApi implements ProjectApi {
     return this;
   }
 
-  async getJson(service: Service, path: string, options: RequestOptions): Promise<unknown> {
+  async getJson(service: Service, path: string, options: RequestOptions): Promise<JsonAnswer> {
     this.calls.push({ service, path, api: options.api, query: options.query });
     const route = this.routes.get(path);
     if (!route) throw new CloudApiError({ api: options.api, status: 404, errorCode: 'DBS.200022', errorMsg: 'Instance not found.' });
     // A fresh copy per call, as a real answer would be.
-    return JSON.parse(JSON.stringify(route(options.query ?? {}) ?? null));
+    return { body: JSON.parse(JSON.stringify(route(options.query ?? {}) ?? null)) as unknown, requestId: `req-${this.calls.length}` };
   }
 
   /** The offsets requested of `path`, in order. */

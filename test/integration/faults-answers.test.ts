@@ -98,14 +98,18 @@ describe('wrong field types', () => {
     const metrics = await tick(stack, 'session_overview');
     expectGaussDown(metrics, id);
     expect(requestsFor(stack, OVERVIEW, id)).toHaveLength(1);
-    expect(failureLogs(stack, id).at(-1)).toMatchObject({ api: OVERVIEW, error_msg: expect.stringContaining('total_num is not a count: "n/a"') });
+    expect(failureLogs(stack, id).at(-1)).toMatchObject({
+      api: OVERVIEW, error_msg: expect.stringContaining('total_num is not a count: "n/a"'), request_id: requestsFor(stack, OVERVIEW, id)[0]?.requestId,
+    });
   });
 
   it('a number for user and duration "abc" in a process list: that HTAP instance down, nothing partial', async () => {
     stack.sim.faults.add({ api: PROCESS, instanceId: demo.smallHtapId, kind: 'wrong_types' });
     const metrics = await tick(stack, 'htap_processes');
     expectHtapDown(metrics, demo.smallHtapId);
-    expect(failureLogs(stack, demo.smallHtapId).at(-1)).toMatchObject({ api: PROCESS, error_msg: expect.stringMatching(/process_list\[\]\.(user|duration)/) });
+    expect(failureLogs(stack, demo.smallHtapId).at(-1)).toMatchObject({
+      api: PROCESS, error_msg: expect.stringMatching(/process_list\[\]\.(user|duration)/), request_id: requestsFor(stack, PROCESS, demo.smallHtapId).at(-1)?.requestId,
+    });
   });
 
   it('a string for instance_state in an /htap answer: that TaurusDB instance down for htap_instances; session polls keep the last good inventory', async () => {
