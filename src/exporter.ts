@@ -98,52 +98,71 @@ export class Exporter {
   }
 
   private build(config: Config): Runtime {
-    const retryPolicy: RetryPolicy = { retries: config.http.retries, baseDelayMs: 200, maxDelayMs: 10_000 };
-    const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
-    const transports: HttpTransport[] = [];
-    const projects: ProjectTargets[] = config.projects.map((project) => {
-      const transport = new HttpTransport({
-        timeoutMs: config.http.timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxSockets: config.http.concurrency, metrics: this.metrics,
-      });
-      transports.push(transport);
-      const client = new ProjectClient({
-        projectId: project.projectId,
-        region: project.region,
-        endpoints: project.endpoints,
-        auth: this.authenticator(project, transport, retryPolicy),
-        transport,
-        limiter: new AdaptiveLimiter(config.http.concurrency),
-        globalLimiter: everyProject,
-        retryPolicy,
-        metrics: this.metrics,
-      });
-      return {
-        project: { projectId: project.projectId, region: project.region },
-        gaussdb: { settings: project.gaussdb, api: new GaussDbApi(client) },
-        taurusdb: { settings: project.taurusdb, api: new TaurusDbApi(client) },
-      };
-    });
-    const directory = new InstanceDirectory(projects, this.shard, this.metrics, this.log);
+    const retryPolicy = defaultRetryPolicy(config);
+    const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
     const schedules = config.collectors;
     const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
-    const jobs = collectorsFor(config, directory)
+    const jobs = collectors
       .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight));
     if (directory.discovers) jobs.push(directory.job(schedules.discovery.schedule));
     // Outside a schedule a poll may take every retry of a request, with their backoff.
     const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
     return { directory, scheduler: new Scheduler(jobs, this.metrics, this.log, defaultDeadlineMs), transports, starting: new AbortController() };
   }
+}
 
-  private authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy): Authenticator {
-    const { auth } = project;
-    switch (auth.type) {
-      case 'aksk':
-        return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey });
-      case 'token':
-        return new FixedTokenAuthenticator(auth.token);
-      case 'password':
-        return new IamTokenAuthenticator(project.endpoints.iam, project.projectId, auth, transport, retryPolicy, this.metrics);
-    }
+export function defaultRetryPolicy(config: Config): RetryPolicy {
+  return { retries: config.http.retries, baseDelayMs: 200, maxDelayMs: 10_000 };
+}
+
+export interface PollingDeps {
+  metrics: ExporterMetrics;
+  log: Logger;
+  shard: Shard;
+  retryPolicy: RetryPolicy;
+}
+
+/** What polls: per project a transport, an authenticator, a limiter and a client; the instance
+ *  directory over them; the three collectors over the directory. Scheduling is the caller's. */
+export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: Collector[]; transports: HttpTransport[] } {
+  const { metrics, retryPolicy } = deps;
+  const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
+  const transports: HttpTransport[] = [];
+  const projects: ProjectTargets[] = config.projects.map((project) => {
+    const transport = new HttpTransport({
+      timeoutMs: config.http.timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxSockets: config.http.concurrency, metrics,
+    });
+    transports.push(transport);
+    const client = new ProjectClient({
+      projectId: project.projectId,
+      region: project.region,
+      endpoints: project.endpoints,
+      auth: authenticator(project, transport, retryPolicy, metrics),
+      transport,
+      limiter: new AdaptiveLimiter(config.http.concurrency),
+      globalLimiter: everyProject,
+      retryPolicy,
+      metrics,
+    });
+    return {
+      project: { projectId: project.projectId, region: project.region },
+      gaussdb: { settings: project.gaussdb, api: new GaussDbApi(client) },
+      taurusdb: { settings: project.taurusdb, api: new TaurusDbApi(client) },
+    };
+  });
+  const directory = new InstanceDirectory(projects, deps.shard, metrics, deps.log);
+  return { directory, collectors: collectorsFor(config, directory), transports };
+}
+
+function authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy, metrics: ExporterMetrics): Authenticator {
+  const { auth } = project;
+  switch (auth.type) {
+    case 'aksk':
+      return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey });
+    case 'token':
+      return new FixedTokenAuthenticator(auth.token);
+    case 'password':
+      return new IamTokenAuthenticator(project.endpoints.iam, project.projectId, auth, transport, retryPolicy, metrics);
   }
 }
 

@@ -9,7 +9,6 @@ import { withRetries, type RetryPolicy } from './retry.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
 export const IAM_API = 'iam_token';
-const API = IAM_API;
 /** Refresh when less than this much of the token's life is left (tokens live 24 h). */
 const REFRESH_AHEAD_MS = 60 * 60 * 1000;
 const RENEWABLE_CODES = /^APIG(W)?\.030[17]$/;
@@ -92,15 +91,15 @@ export class IamTokenAuthenticator implements Authenticator {
     const url = new URL('/v3/auth/tokens?nocatalog=true', this.iamEndpoint);
     const answer = await withRetries(async () => {
       const response = await this.transport.send({
-        api: API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' },
+        api: IAM_API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' },
       });
       if (response.status !== 201 && response.status !== 200) {
-        throw cloudErrorFromAnswer(API, response.status, response.body, response.requestId, response.headers['retry-after']);
+        throw cloudErrorFromAnswer(IAM_API, response.status, response.body, response.requestId, response.headers['retry-after']);
       }
       return response;
-    }, this.retryPolicy, undefined, () => this.metrics.apiRetries.inc({ api: API }));
+    }, this.retryPolicy, undefined, () => this.metrics.apiRetries.inc({ api: IAM_API }));
     const value = answer.headers['x-subject-token'];
-    if (typeof value !== 'string' || value === '') throw new BadResponseError(API, 'no X-Subject-Token header', answer.requestId);
+    if (typeof value !== 'string' || value === '') throw new BadResponseError(IAM_API, 'no X-Subject-Token header', answer.requestId);
     const issuedAt = this.now();
     let expiresAt = issuedAt + 24 * 3600 * 1000;
     try {
@@ -108,7 +107,7 @@ export class IamTokenAuthenticator implements Authenticator {
       const stated = Date.parse(String(parsed.token?.expires_at));
       if (Number.isFinite(stated)) expiresAt = stated;
     } catch {
-      throw new BadResponseError(API, 'token body is not JSON', answer.requestId);
+      throw new BadResponseError(IAM_API, 'token body is not JSON', answer.requestId);
     }
     const lifetime = Math.max(0, expiresAt - issuedAt);
     return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 4) };
