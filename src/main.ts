@@ -10,7 +10,7 @@ import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
-import { loadWebConfig } from './server/web-config.js';
+import { loadWebConfig, WebConfigError } from './server/web-config.js';
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 4000;
@@ -73,9 +73,9 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       configPath: options.config, config, logLevel: options.logLevel, version: VERSION, shard: options.shard, log, metrics,
     });
   } catch (error) {
-    // an unusable web config file or listen address: the configuration is at fault
+    // An invalid web config file is a bad configuration; a taken port is not.
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
-    return EXIT_CONFIG;
+    return error instanceof WebConfigError ? EXIT_CONFIG : 1;
   }
   process.on('SIGHUP', () => void daemon.reload());
   return new Promise<number>((resolve) => {
