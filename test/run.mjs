@@ -2,7 +2,7 @@
 //   node test/run.mjs unit   every test that needs nothing but Node
 //   node test/run.mjs e2e    tests that drive promtool, Prometheus and helm (test/e2e)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const suite = process.argv[2] ?? 'unit';
@@ -14,6 +14,9 @@ const outDir = join(process.cwd(), '.test-results');
 mkdirSync(outDir, { recursive: true });
 const outFile = join(outDir, `${suite}.json`);
 rmSync(outFile, { force: true });
+// Every log line the suites' exporters write lands here (test/support/logs.ts); scanned below.
+const logDir = join(outDir, 'logs');
+rmSync(logDir, { recursive: true, force: true });
 
 // Integration suites mostly wait on sockets and timers: two workers on two cores finish sooner.
 const selection = suite === 'e2e'
@@ -36,5 +39,28 @@ try {
 } catch {
   failed = 1;
 }
+failed += await scanLogsForSecrets();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+
+/**
+ * A grep of every log the suites wrote for the simulator's secrets: its secret key, its password,
+ * and any token it issues (all of them start with MIIsim). Returns 1 when one is found.
+ */
+async function scanLogsForSecrets() {
+  if (!existsSync(logDir)) return 0;
+  const { SIMULATOR_CREDENTIALS: credentials } = await import('../dist/simulator/server.js');
+  const needles = [credentials.secretKey, credentials.password, 'MIIsim'];
+  let lines = 0;
+  const found = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      lines += 1;
+      if (needles.some((needle) => line.includes(needle))) found.push(`${file}: ${line.slice(0, 200)}`);
+    }
+  }
+  console.log(`log scan: ${lines} log lines in ${readdirSync(logDir).length} files, ${found.length} with a secret`);
+  for (const line of found.slice(0, 10)) console.log(`  ${line}`);
+  return found.length > 0 ? 1 : 0;
+}
