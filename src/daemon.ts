@@ -10,7 +10,7 @@ import { Exporter } from './exporter.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { createHandler } from './server/http.js';
-import { createExporterServer } from './server/web-config.js';
+import { createExporterServer } from './server/exporter-server.js';
 
 export interface DaemonOptions {
   configPath: string;

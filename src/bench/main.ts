@@ -29,7 +29,7 @@ import { Exporter } from '../exporter.js';
 import { createLogger } from '../log.js';
 import { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../server/http.js';
-import { createExporterServer } from '../server/web-config.js';
+import { createExporterServer } from '../server/exporter-server.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import bcrypt from 'bcryptjs';
-import { createExporterServer, subjectAltNames, type ExporterServerOptions } from '../../src/server/web-config.js';
+import { createExporterServer, subjectAltNames, type ExporterServerOptions } from '../../src/server/exporter-server.js';
 import { captureLogs, linesWithSecrets, type CapturedLogs } from '../support/logs.js';
 import { basic, close, listen, makePki, okHandler, replaceFile, request, sleep, type KeyPair, type Pki, type RequestOptions } from './web-support.js';
 

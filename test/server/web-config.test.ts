@@ -3,7 +3,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import bcrypt from 'bcryptjs';
-import { createExporterServer, loadWebConfig, SERVER_LIMITS, WebConfigError, type ExporterServerOptions } from '../../src/server/web-config.js';
+import { createExporterServer, type ExporterServerOptions } from '../../src/server/exporter-server.js';
+import { loadWebConfig, SERVER_LIMITS, WebConfigError } from '../../src/server/web-config.js';
 import { captureLogs, linesWithSecrets, type CapturedLogs } from '../support/logs.js';
 import { basic, close, listen, makePki, median, okHandler, replaceFile, request, sleep, type Pki } from './web-support.js';
 
