@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Simulator } from '../src/simulator/server.js';
 import { parseExposition } from './support/exposition.js';
-import { authBlock, demoInstances, NEVER } from './support/stack.js';
+import { demoInstances, NEVER } from './support/stack.js';
 
 const MAIN = join(process.cwd(), 'dist', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'hwcdb-cli-'));

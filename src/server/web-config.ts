@@ -13,13 +13,11 @@
 // - `http_server_config.http2` is accepted but the server speaks HTTP/1.1 only.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import http from 'node:http';
-import { isIP, isIPv6 } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import tls from 'node:tls';
 import { inspect } from 'node:util';
 import { parseDocument } from 'yaml';
-import { BasicAuth, BasicAuthState, bcryptCost, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './basic-auth.js';
+import { bcryptCost, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './basic-auth.js';
 
 export const AUTH_REALM = 'huaweicloud-db-exporter';
 

@@ -7,7 +7,7 @@ import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { Simulator } from '../../src/simulator/server.js';
 import { parseExposition } from '../support/exposition.js';
 import { captureLogs } from '../support/logs.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack } from '../support/stack.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
