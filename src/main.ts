@@ -84,6 +84,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       const force = setTimeout(() => resolve(0), SHUTDOWN_GRACE_MS).unref();
       void daemon.stop().finally(() => {
         clearTimeout(force);
+        log.info({ signal }, 'stopped');
         resolve(0);
       });
     };
