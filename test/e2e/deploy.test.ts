@@ -7,10 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { get, getOptional, list, num, obj, objs, str, type Doc } from './documents.js';
 import { requireTool, run, runTool } from './tools.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = Record<string, any>;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = join(ROOT, 'helm', 'huaweicloud-db-exporter');
@@ -23,47 +21,47 @@ const RULE_TESTS = join(ROOT, 'test', 'e2e', 'rules', 'alerts_test.yaml');
 const CONFIG_PATH = '/etc/huaweicloud-db-exporter/config.yaml';
 
 /** `helm template` with the given flags, parsed into its documents. */
-function template(...flags: string[]): { docs: Obj[]; text: string } {
+function template(...flags: string[]): { docs: Doc[]; text: string } {
   const res = runTool('helm', ['template', 'hwc', CHART, '--namespace', 'observability', ...flags], { cwd: ROOT });
   if (res.status !== 0) throw new Error(`helm template ${flags.join(' ')} failed (${res.status}):\n${res.stderr}`);
   const parsed = parseAllDocuments(res.stdout);
-  const docs: Obj[] = [];
+  const docs: Doc[] = [];
   for (const doc of parsed) {
     if (doc.errors.length > 0) throw new Error(`helm template output is not valid YAML: ${doc.errors[0]?.message}`);
-    const value = doc.toJS() as Obj | null;
-    if (value) docs.push(value);
+    const value: unknown = doc.toJS();
+    if (value) docs.push(obj(value));
   }
   return { docs, text: res.stdout };
 }
 
-function only(docs: Obj[], kind: string): Obj {
+function only(docs: Doc[], kind: string): Doc {
   const matches = docs.filter((d) => d.kind === kind);
   expect(matches.map((d) => d.kind)).toEqual([kind]);
-  return matches[0] as Obj;
+  return obj(matches, 0);
 }
 
-function kinds(docs: Obj[]): string[] {
-  return docs.map((d) => d.kind as string).sort();
+function kinds(docs: Doc[]): string[] {
+  return docs.map((d) => str(d, 'kind')).sort();
 }
 
-function container(docs: Obj[]): Obj {
-  const containers = only(docs, 'Deployment').spec.template.spec.containers as Obj[];
+function container(docs: Doc[]): Doc {
+  const containers = objs(only(docs, 'Deployment'), 'spec', 'template', 'spec', 'containers');
   expect(containers).toHaveLength(1);
-  return containers[0] as Obj;
+  return obj(containers, 0);
 }
 
-function podAnnotations(docs: Obj[]): Obj {
-  return only(docs, 'Deployment').spec.template.metadata.annotations as Obj;
+function podAnnotations(docs: Doc[]): Doc {
+  return obj(only(docs, 'Deployment'), 'spec', 'template', 'metadata', 'annotations');
 }
 
 /** The exporter's config file as the chart renders it into its ConfigMap. */
-function renderedConfig(docs: Obj[]): Obj {
-  const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof d.data?.['config.yaml'] === 'string') as Obj;
-  return parse(cm.data['config.yaml'] as string) as Obj;
+function renderedConfig(docs: Doc[]): Doc {
+  const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof getOptional(d, 'data', 'config.yaml') === 'string');
+  return obj(parse(str(cm, 'data', 'config.yaml')));
 }
 
 /** Runs the built exporter's --check-config on a config document, with the chart's credential variables set. */
-function checkConfig(config: Obj): { status: number; output: string } {
+function checkConfig(config: Doc): { status: number; output: string } {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' (npm run test:e2e does it first)`);
   const dir = mkdtempSync(join(tmpdir(), 'hwcdb-chart-config-'));
   try {
@@ -149,12 +147,12 @@ describe('Helm chart', () => {
   test('default values render the core objects only', () => {
     const { docs } = template();
     expect(kinds(docs)).toEqual(['ConfigMap', 'Deployment', 'Secret', 'Service', 'ServiceAccount']);
-    for (const doc of docs) expect(doc.metadata.namespace).toBe('observability');
+    for (const doc of docs) expect(get(doc, 'metadata', 'namespace')).toBe('observability');
   });
 
   test('the Deployment is locked down: non-root, read-only root, no capabilities, seccomp', () => {
     const { docs } = template();
-    const pod = only(docs, 'Deployment').spec.template.spec as Obj;
+    const pod = obj(only(docs, 'Deployment'), 'spec', 'template', 'spec');
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 1000,
@@ -171,43 +169,43 @@ describe('Helm chart', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
-    expect(c.resources.limits).toMatchObject({ memory: expect.any(String) });
+    expect(get(c, 'resources', 'requests')).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(get(c, 'resources', 'limits')).toMatchObject({ memory: expect.any(String) });
     // Nothing writable is mounted: the exporter needs no /tmp.
-    for (const mount of c.volumeMounts as Obj[]) expect(mount.readOnly).toBe(true);
+    for (const mount of objs(c, 'volumeMounts')) expect(mount.readOnly).toBe(true);
   });
 
   test('probes, port and configuration mount', () => {
     const { docs } = template();
     const c = container(docs);
     expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 10110, protocol: 'TCP' }]);
-    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
-    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
-    expect(c.args.slice(0, 2)).toEqual(['--config', CONFIG_PATH]);
+    expect(get(c, 'livenessProbe', 'httpGet')).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
+    expect(get(c, 'readinessProbe', 'httpGet')).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
+    expect(list(c, 'args').slice(0, 2)).toEqual(['--config', CONFIG_PATH]);
     expect(c.image).toBe('huaweicloud-db-exporter:0.1.0');
-    const mount = (c.volumeMounts as Obj[]).find((m) => m.name === 'config');
+    const mount = objs(c, 'volumeMounts').find((m) => m.name === 'config');
     expect(mount?.mountPath).toBe('/etc/huaweicloud-db-exporter');
     const service = only(docs, 'Service');
-    expect(service.spec.ports).toEqual([{ name: 'http-metrics', port: 10110, targetPort: 'http-metrics', protocol: 'TCP' }]);
-    expect(service.spec.selector).toEqual(only(docs, 'Deployment').spec.selector.matchLabels);
+    expect(get(service, 'spec', 'ports')).toEqual([{ name: 'http-metrics', port: 10110, targetPort: 'http-metrics', protocol: 'TCP' }]);
+    expect(get(service, 'spec', 'selector')).toEqual(get(only(docs, 'Deployment'), 'spec', 'selector', 'matchLabels'));
   });
 
   test('the ConfigMap carries .Values.config as the exporter config file', () => {
     const { docs } = template('-f', ALL_ON);
-    const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof d.data?.['config.yaml'] === 'string') as Obj;
-    const config = parse(cm.data['config.yaml'] as string) as Obj;
-    const values = parse(readFileSync(ALL_ON, 'utf8')) as Obj;
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && typeof getOptional(d, 'data', 'config.yaml') === 'string');
+    const config = obj(parse(str(cm, 'data', 'config.yaml')));
+    const values = obj(parse(readFileSync(ALL_ON, 'utf8')));
     expect(config).toEqual(values.config);
-    expect(config.projects[0].auth.secret_key).toBe('${HWC_SECRET_KEY}');
+    expect(get(config, 'projects', 0, 'auth', 'secret_key')).toBe('${HWC_SECRET_KEY}');
   });
 
   test('a listen address on another port moves the container port and the probes with it', () => {
     const { docs } = template('--set', 'config.web.listen_address=[::]:9999', '--set', 'config.web.telemetry_path=/m',
       '--set', 'serviceMonitor.enabled=true');
     const c = container(docs);
-    expect(c.ports[0].containerPort).toBe(9999);
-    expect(c.livenessProbe.httpGet.port).toBe('http-metrics');
-    expect(only(docs, 'ServiceMonitor').spec.endpoints[0].path).toBe('/m');
+    expect(get(c, 'ports', 0, 'containerPort')).toBe(9999);
+    expect(get(c, 'livenessProbe', 'httpGet', 'port')).toBe('http-metrics');
+    expect(get(only(docs, 'ServiceMonitor'), 'spec', 'endpoints', 0, 'path')).toBe('/m');
   });
 
   test('checksum annotations restart the pods when the config or the Secret changes', () => {
@@ -232,7 +230,7 @@ describe('Helm chart', () => {
     const { docs } = template('--set', `auth.secretKey=${secretValue}`, '--set', `auth.accessKey=${accessValue}`);
     const secret = only(docs, 'Secret');
     const decoded = Object.fromEntries(
-      Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      Object.entries(obj(secret, 'data')).map(([k, v]) => [k, Buffer.from(str(v), 'base64').toString('utf8')]),
     );
     expect(decoded).toEqual({ 'secret-key': secretValue, 'access-key': accessValue });
     for (const doc of docs.filter((d) => d.kind !== 'Secret')) {
@@ -242,15 +240,16 @@ describe('Helm chart', () => {
         expect(text).not.toContain(Buffer.from(value).toString('base64'));
       }
     }
-    const env = container(docs).env as Obj[];
-    const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+    const env = objs(container(docs), 'env');
+    const byName = Object.fromEntries(env.map((e) => [str(e, 'name'), e]));
+    const secretName = get(secret, 'metadata', 'name');
     expect(byName.HWC_SECRET_KEY).toEqual({
       name: 'HWC_SECRET_KEY',
-      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'secret-key', optional: true } },
+      valueFrom: { secretKeyRef: { name: secretName, key: 'secret-key', optional: true } },
     });
-    expect(byName.HWC_ACCESS_KEY.valueFrom.secretKeyRef).toMatchObject({ name: secret.metadata.name, key: 'access-key' });
+    expect(get(byName, 'HWC_ACCESS_KEY', 'valueFrom', 'secretKeyRef')).toMatchObject({ name: secretName, key: 'access-key' });
     expect(Object.keys(byName)).toEqual(expect.arrayContaining(['HWC_PASSWORD', 'HWC_TOKEN']));
-    for (const e of env.filter((x) => x.name.startsWith('HWC_'))) expect(e.value).toBeUndefined();
+    for (const e of env.filter((x) => str(x, 'name').startsWith('HWC_'))) expect(e.value).toBeUndefined();
   });
 
   test('a literal secret in config is refused by the values schema', () => {
@@ -272,9 +271,9 @@ describe('Helm chart', () => {
     const { docs } = template('--set', 'auth.existingSecret=hwc-creds', '--set', 'auth.secretKeys.secretKey=sk',
       '--set', 'auth.secretKey=ignored-value');
     expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
-    const env = container(docs).env as Obj[];
+    const env = objs(container(docs), 'env');
     const sk = env.find((e) => e.name === 'HWC_SECRET_KEY');
-    expect(sk?.valueFrom.secretKeyRef).toEqual({ name: 'hwc-creds', key: 'sk', optional: true });
+    expect(getOptional(sk, 'valueFrom', 'secretKeyRef')).toEqual({ name: 'hwc-creds', key: 'sk', optional: true });
     expect(podAnnotations(docs)['checksum/secret']).toBeUndefined();
     expect(JSON.stringify(docs)).not.toContain('ignored-value');
   });
@@ -283,70 +282,70 @@ describe('Helm chart', () => {
     const { docs } = template('-f', ALL_ON);
     expect(kinds(docs)).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor']);
     const deployment = only(docs, 'Deployment');
-    const pod = deployment.spec.template.spec as Obj;
+    const pod = obj(deployment, 'spec', 'template', 'spec');
     expect(pod.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(pod.tolerations).toHaveLength(1);
-    expect(pod.affinity.nodeAffinity).toBeDefined();
+    expect(get(pod, 'affinity', 'nodeAffinity')).toBeDefined();
     expect(pod.serviceAccountName).toBe('hwc-db-exporter');
-    expect(deployment.spec.template.metadata.annotations['example.com/scrape-owner']).toBe('dba');
-    expect(deployment.spec.template.metadata.labels).toMatchObject({ tier: 'monitoring', team: 'dba' });
-    const c = pod.containers[0] as Obj;
+    expect(get(deployment, 'spec', 'template', 'metadata', 'annotations', 'example.com/scrape-owner')).toBe('dba');
+    expect(get(deployment, 'spec', 'template', 'metadata', 'labels')).toMatchObject({ tier: 'monitoring', team: 'dba' });
+    const c = obj(pod, 'containers', 0);
     expect(c.image).toMatch(/^registry\.example\.com\/observability\/huaweicloud-db-exporter@sha256:[0-9a-f]{64}$/);
-    expect((c.env as Obj[]).map((e) => e.name)).toEqual(expect.arrayContaining(['TZ', 'HWC_SECRET_KEY']));
-    expect((c.volumeMounts as Obj[]).map((m) => m.name)).toEqual(['config', 'web-config']);
-    expect((pod.volumes as Obj[]).map((v) => v.name)).toEqual(['config', 'web-config']);
+    expect(objs(c, 'env').map((e) => e.name)).toEqual(expect.arrayContaining(['TZ', 'HWC_SECRET_KEY']));
+    expect(objs(c, 'volumeMounts').map((m) => m.name)).toEqual(['config', 'web-config']);
+    expect(objs(pod, 'volumes').map((v) => v.name)).toEqual(['config', 'web-config']);
     expect(c.args).toEqual(['--config', CONFIG_PATH, '--log-level', 'debug']);
-    for (const doc of docs) expect(doc.metadata.labels).toMatchObject({ team: 'dba', 'cost-center': '1234' });
+    for (const doc of docs) expect(get(doc, 'metadata', 'labels')).toMatchObject({ team: 'dba', 'cost-center': '1234' });
 
     const sm = only(docs, 'ServiceMonitor');
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(sm.metadata.namespace).toBe('monitoring');
-    expect(sm.metadata.labels.release).toBe('kube-prometheus-stack');
-    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['observability'] });
-    expect(sm.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
-    expect(sm.spec.jobLabel).toBe('app.kubernetes.io/name');
-    expect(sm.spec.endpoints).toHaveLength(1);
-    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' });
-    expect(sm.spec.endpoints[0].metricRelabelings).toHaveLength(1);
+    expect(get(sm, 'metadata', 'namespace')).toBe('monitoring');
+    expect(get(sm, 'metadata', 'labels', 'release')).toBe('kube-prometheus-stack');
+    expect(get(sm, 'spec', 'namespaceSelector')).toEqual({ matchNames: ['observability'] });
+    expect(get(sm, 'spec', 'selector', 'matchLabels')).toEqual(get(deployment, 'spec', 'selector', 'matchLabels'));
+    expect(get(sm, 'spec', 'jobLabel')).toBe('app.kubernetes.io/name');
+    expect(get(sm, 'spec', 'endpoints')).toHaveLength(1);
+    expect(get(sm, 'spec', 'endpoints', 0)).toMatchObject({ port: 'http-metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' });
+    expect(get(sm, 'spec', 'endpoints', 0, 'metricRelabelings')).toHaveLength(1);
   });
 
   test('the PrometheusRule holds exactly the rules of files/alerts.yaml', () => {
     const { docs } = template('-f', ALL_ON);
     const rule = only(docs, 'PrometheusRule');
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
-    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
-    expect(rule.spec.groups).toEqual(file.groups);
+    expect(get(rule, 'metadata', 'labels', 'release')).toBe('kube-prometheus-stack');
+    const file = obj(parse(readFileSync(ALERTS, 'utf8')));
+    expect(get(rule, 'spec', 'groups')).toEqual(file.groups);
     // The alert templates reach Prometheus untouched by Helm.
-    expect(JSON.stringify(rule.spec.groups)).toContain('{{ $labels.instance_id }}');
+    expect(JSON.stringify(get(rule, 'spec', 'groups'))).toContain('{{ $labels.instance_id }}');
   });
 
   test('the dashboard ConfigMap has the sidecar label and valid dashboard JSON', () => {
     const { docs } = template('-f', ALL_ON, '--set', 'grafanaDashboard.sidecarLabelValue=yes');
-    const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboard')) as Obj;
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && str(d, 'metadata', 'name').endsWith('-dashboard'));
     expect(cm).toBeDefined();
-    expect(cm.metadata.labels.grafana_dashboard).toBe('yes');
-    expect(cm.metadata.namespace).toBe('monitoring');
-    expect(cm.metadata.annotations).toEqual({ grafana_folder: 'Databases' });
-    const files = Object.keys(cm.data as Obj);
+    expect(get(cm, 'metadata', 'labels', 'grafana_dashboard')).toBe('yes');
+    expect(get(cm, 'metadata', 'namespace')).toBe('monitoring');
+    expect(get(cm, 'metadata', 'annotations')).toEqual({ grafana_folder: 'Databases' });
+    const files = Object.keys(obj(cm, 'data'));
     expect(files).toEqual(['huaweicloud-db-exporter.json']);
-    const dashboard = JSON.parse(cm.data[files[0] as string] as string) as Obj;
+    const dashboard: unknown = JSON.parse(str(cm, 'data', files[0] ?? ''));
     expect(dashboard).toEqual(JSON.parse(readFileSync(DASHBOARD, 'utf8')));
 
     const defaults = template('--set', 'grafanaDashboard.enabled=true').docs;
-    const cm2 = defaults.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboard')) as Obj;
-    expect(cm2.metadata.labels.grafana_dashboard).toBe('1');
-    expect(cm2.metadata.namespace).toBe('observability');
+    const cm2 = defaults.find((d) => d.kind === 'ConfigMap' && str(d, 'metadata', 'name').endsWith('-dashboard'));
+    expect(get(cm2, 'metadata', 'labels', 'grafana_dashboard')).toBe('1');
+    expect(get(cm2, 'metadata', 'namespace')).toBe('observability');
   });
 });
 
 describe('Helm chart: sharding and discovery', () => {
   /** The exporter container of a workload. */
-  function exporterOf(workload: Obj): Obj {
-    const containers = workload.spec.template.spec.containers as Obj[];
+  function exporterOf(workload: Doc): Doc {
+    const containers = objs(workload, 'spec', 'template', 'spec', 'containers');
     expect(containers).toHaveLength(1);
-    return containers[0] as Obj;
+    return obj(containers, 0);
   }
 
   test('ci/sharded-values.yaml: a StatefulSet instead of the Deployment, behind a headless Service', () => {
@@ -354,35 +353,36 @@ describe('Helm chart: sharding and discovery', () => {
     expect(kinds(docs)).toEqual(['ConfigMap', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet']);
     const sts = only(docs, 'StatefulSet');
     expect(sts.apiVersion).toBe('apps/v1');
-    expect(sts.metadata.namespace).toBe('observability');
-    expect(sts.spec.replicas).toBe(3);
-    expect(sts.spec.podManagementPolicy).toBe('Parallel');
-    expect(sts.spec.strategy).toBeUndefined();
+    expect(get(sts, 'metadata', 'namespace')).toBe('observability');
+    expect(get(sts, 'spec', 'replicas')).toBe(3);
+    expect(get(sts, 'spec', 'podManagementPolicy')).toBe('Parallel');
+    expect(get(sts, 'spec', 'strategy')).toBeUndefined();
     const service = only(docs, 'Service');
-    expect(sts.spec.serviceName).toBe(service.metadata.name);
-    expect(service.spec.clusterIP).toBe('None');
-    expect(service.spec.type).toBe('ClusterIP');
-    expect(service.spec.selector).toEqual(sts.spec.selector.matchLabels);
-    expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
+    expect(get(sts, 'spec', 'serviceName')).toBe(get(service, 'metadata', 'name'));
+    expect(get(service, 'spec', 'clusterIP')).toBe('None');
+    expect(get(service, 'spec', 'type')).toBe('ClusterIP');
+    const selected = obj(sts, 'spec', 'selector', 'matchLabels');
+    expect(get(service, 'spec', 'selector')).toEqual(selected);
+    expect(get(sts, 'spec', 'template', 'metadata', 'labels')).toMatchObject(selected);
     // One ServiceMonitor over the headless Service's endpoints: every shard's pod is scraped.
     const sm = only(docs, 'ServiceMonitor');
-    expect(sm.spec.selector.matchLabels).toEqual(sts.spec.selector.matchLabels);
-    expect(service.metadata.labels).toMatchObject(sm.spec.selector.matchLabels);
-    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http-metrics', path: '/metrics' })]);
+    expect(get(sm, 'spec', 'selector', 'matchLabels')).toEqual(selected);
+    expect(get(service, 'metadata', 'labels')).toMatchObject(obj(sm, 'spec', 'selector', 'matchLabels'));
+    expect(get(sm, 'spec', 'endpoints')).toEqual([expect.objectContaining({ port: 'http-metrics', path: '/metrics' })]);
   });
 
   test('each shard gets --total-shards and POD_NAME from the downward API (its ordinal is its shard)', () => {
     const sts = only(template('-f', SHARDED).docs, 'StatefulSet');
     const c = exporterOf(sts);
     expect(c.args).toEqual(['--config', CONFIG_PATH, '--total-shards=3', '--log-level', 'info']);
-    const env = c.env as Obj[];
+    const env = objs(c, 'env');
     expect(env[0]).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     expect(env.filter((e) => e.name === 'POD_NAME')).toHaveLength(1);
     expect(env.map((e) => e.name)).toEqual(expect.arrayContaining(['HWC_ACCESS_KEY', 'HWC_SECRET_KEY', 'HWC_PASSWORD', 'HWC_TOKEN']));
-    expect(env.find((e) => e.name === 'HWC_SECRET_KEY')?.valueFrom.secretKeyRef.name).toBe('hwc-db-exporter-credentials');
+    expect(get(env.find((e) => e.name === 'HWC_SECRET_KEY'), 'valueFrom', 'secretKeyRef', 'name')).toBe('hwc-db-exporter-credentials');
     // --set replicas follows through to the flag.
     const five = only(template('-f', SHARDED, '--set', 'sharding.replicas=5').docs, 'StatefulSet');
-    expect(five.spec.replicas).toBe(5);
+    expect(get(five, 'spec', 'replicas')).toBe(5);
     expect(exporterOf(five).args).toContain('--total-shards=5');
   });
 
@@ -390,29 +390,30 @@ describe('Helm chart: sharding and discovery', () => {
     const flags = ['--set', 'auth.secretKey=s', '--set', 'extraArgs[0]=--log-level', '--set', 'extraArgs[1]=debug'];
     const deployment = only(template(...flags).docs, 'Deployment');
     const sts = only(template(...flags, '--set', 'sharding.enabled=true', '--set', 'sharding.replicas=2').docs, 'StatefulSet');
-    const podOf = (w: Obj): Obj => {
-      const pod = structuredClone(w.spec.template) as Obj;
-      const c = pod.spec.containers[0] as Obj;
-      c.args = (c.args as string[]).filter((a) => !a.startsWith('--total-shards='));
-      c.env = (c.env as Obj[]).filter((e) => e.name !== 'POD_NAME');
+    const podOf = (w: Doc): Doc => {
+      const pod = structuredClone(obj(w, 'spec', 'template'));
+      const c = obj(pod, 'spec', 'containers', 0);
+      c.args = list(c, 'args').filter((a) => !str(a).startsWith('--total-shards='));
+      c.env = objs(c, 'env').filter((e) => e.name !== 'POD_NAME');
       return pod;
     };
     expect(podOf(sts)).toEqual(podOf(deployment));
     const c = exporterOf(sts);
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
-    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
+    expect(get(sts, 'spec', 'template', 'spec', 'securityContext')).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(get(c, 'livenessProbe', 'httpGet')).toMatchObject({ path: '/-/healthy', port: 'http-metrics' });
+    expect(get(c, 'readinessProbe', 'httpGet')).toMatchObject({ path: '/-/ready', port: 'http-metrics' });
     expect(c.args).toEqual(['--config', CONFIG_PATH, '--total-shards=2', '--log-level', 'debug']);
-    expect(sts.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
-    expect(sts.spec.template.metadata.annotations['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
+    const annotations = obj(sts, 'spec', 'template', 'metadata', 'annotations');
+    expect(annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(annotations['checksum/secret']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('sharding off (the default) keeps the Deployment and a ClusterIP Service', () => {
     const { docs } = template('-f', ALL_ON);
     expect(docs.filter((d) => d.kind === 'StatefulSet')).toEqual([]);
-    expect(only(docs, 'Service').spec.clusterIP).toBeUndefined();
-    expect(exporterOf(only(docs, 'Deployment')).env.map((e: Obj) => e.name)).not.toContain('POD_NAME');
+    expect(get(only(docs, 'Service'), 'spec', 'clusterIP')).toBeUndefined();
+    expect(objs(exporterOf(only(docs, 'Deployment')), 'env').map((e) => e.name)).not.toContain('POD_NAME');
   });
 
   test('sharding values are validated: replicas at least 1, no unknown keys, a ClusterIP Service', () => {
@@ -427,17 +428,17 @@ describe('Helm chart: sharding and discovery', () => {
 
   test('the default config carries the discovery schedule and max_in_flight, with the exporter\'s defaults', () => {
     const config = renderedConfig(template().docs);
-    expect(config.collectors.discovery).toEqual({ schedule: '0 */10 * * * *' });
-    expect(config.http.max_in_flight).toBe(64);
-    const example = parse(readFileSync(join(ROOT, 'config', 'exporter.example.yaml'), 'utf8')) as Obj;
+    expect(get(config, 'collectors', 'discovery')).toEqual({ schedule: '0 */10 * * * *' });
+    expect(get(config, 'http', 'max_in_flight')).toBe(64);
+    const example = obj(parse(readFileSync(join(ROOT, 'config', 'exporter.example.yaml'), 'utf8')));
     expect(config.collectors).toEqual(example.collectors);
     expect(config.http).toEqual(example.http);
   });
 
   test('the rendered configs pass the exporter\'s own --check-config (discover, include, exclude included)', () => {
     const sharded = renderedConfig(template('-f', SHARDED).docs);
-    expect(sharded.projects[0].gaussdb).toMatchObject({ discover: true, include: '^prod-', exclude: '-(tmp|test)$' });
-    const project = (parse(readFileSync(SHARDED, 'utf8')) as Obj).config.projects[0] as Obj;
+    expect(get(sharded, 'projects', 0, 'gaussdb')).toMatchObject({ discover: true, include: '^prod-', exclude: '-(tmp|test)$' });
+    const project = obj(parse(readFileSync(SHARDED, 'utf8')), 'config', 'projects', 0);
     const defaults = { ...renderedConfig(template().docs), projects: [project] };
     for (const config of [sharded, defaults]) {
       const { status, output } = checkConfig(config);
@@ -445,7 +446,7 @@ describe('Helm chart: sharding and discovery', () => {
     }
     // The check is real: a bad include regex is refused.
     const broken = structuredClone(sharded);
-    broken.projects[0].gaussdb.include = '(';
+    obj(broken, 'projects', 0, 'gaussdb').include = '(';
     expect(checkConfig(broken).status).toBe(2);
   });
 
@@ -459,9 +460,9 @@ describe('Helm chart: sharding and discovery', () => {
 });
 
 describe('Grafana dashboard', () => {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Obj;
-  const panels = dashboard.panels as Obj[];
-  const variables = dashboard.templating.list as Obj[];
+  const dashboard = obj(JSON.parse(readFileSync(DASHBOARD, 'utf8')));
+  const panels = objs(dashboard, 'panels');
+  const variables = objs(dashboard, 'templating', 'list');
 
   test('Grafana 10+ schema with a prometheus datasource variable used everywhere', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(38);
@@ -469,7 +470,7 @@ describe('Grafana dashboard', () => {
     expect(dashboard.__inputs).toBeUndefined(); // the sidecar cannot fill in import inputs
     const ds = variables.find((v) => v.name === 'datasource');
     expect(ds).toMatchObject({ type: 'datasource', query: 'prometheus' });
-    const targets = panels.flatMap((p) => (p.targets ?? []) as Obj[]);
+    const targets = panels.flatMap((p) => objs(p.targets ?? []));
     expect(targets.length).toBeGreaterThan(30);
     for (const p of panels.filter((x) => x.type !== 'row')) {
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
@@ -477,7 +478,7 @@ describe('Grafana dashboard', () => {
     for (const t of targets) {
       expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(typeof t.expr).toBe('string');
-      expect(t.expr.length).toBeGreaterThan(0);
+      expect(str(t, 'expr').length).toBeGreaterThan(0);
     }
     for (const v of variables.filter((x) => x.type === 'query')) {
       expect(v.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
@@ -485,11 +486,11 @@ describe('Grafana dashboard', () => {
   });
 
   test('panels have unique ids and do not overlap', () => {
-    const ids = panels.map((p) => p.id as number);
+    const ids = panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     const cells = new Set<string>();
     for (const p of panels) {
-      const { x, y, w, h } = p.gridPos as { x: number; y: number; w: number; h: number };
+      const [x, y, w, h] = [num(p, 'gridPos', 'x'), num(p, 'gridPos', 'y'), num(p, 'gridPos', 'w'), num(p, 'gridPos', 'h')];
       expect(x + w).toBeLessThanOrEqual(24);
       for (let i = x; i < x + w; i++) {
         for (let j = y; j < y + h; j++) {
@@ -505,14 +506,14 @@ describe('Grafana dashboard', () => {
     expect(panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
       'Fleet overview', 'GaussDB instance: $gaussdb', 'TaurusDB HTAP: $taurusdb / $htap', 'Exporter health',
     ]);
-    const byName = Object.fromEntries(variables.map((v) => [v.name, v]));
+    const byName = Object.fromEntries(variables.map((v) => [str(v, 'name'), v]));
     expect(Object.keys(byName)).toEqual(['datasource', 'job', 'gaussdb', 'taurusdb', 'htap']);
-    expect(byName.gaussdb.definition).toContain('huaweicloud_gaussdb_instance_info');
-    expect(byName.taurusdb.definition).toContain('huaweicloud_taurusdb_instance_info');
-    expect(byName.htap.definition).toContain('huaweicloud_taurusdb_htap_instance_info');
+    expect(get(byName, 'gaussdb', 'definition')).toContain('huaweicloud_gaussdb_instance_info');
+    expect(get(byName, 'taurusdb', 'definition')).toContain('huaweicloud_taurusdb_instance_info');
+    expect(get(byName, 'htap', 'definition')).toContain('huaweicloud_taurusdb_htap_instance_info');
     // Value = id, text = name, from a line such as {instance_id="x", name="billing"} 1 1700000000.
     for (const [name, idLabel] of [['gaussdb', 'instance_id'], ['taurusdb', 'instance_id'], ['htap', 'htap_instance_id']] as const) {
-      const source = String(byName[name].regex);
+      const source = String(get(byName, name, 'regex'));
       const m = /^\/(.*)\/([a-z]*)$/.exec(source);
       expect(m).not.toBeNull();
       const re = new RegExp(m?.[1] ?? '', m?.[2]);
@@ -522,7 +523,7 @@ describe('Grafana dashboard', () => {
       const htapLine = '{engine_name="clickhouse", htap_instance_id="h1in17", instance_id="t1in07", name="olap"} 1 1';
       expect(re.exec(htapLine)?.groups?.text).toBe('olap');
     }
-    const exprs = panels.flatMap((p) => ((p.targets ?? []) as Obj[]).map((t) => t.expr as string)).join('\n');
+    const exprs = panels.flatMap((p) => objs(p.targets ?? []).map((t) => str(t, 'expr'))).join('\n');
     for (const metric of [
       'huaweicloud_db_up', 'huaweicloud_db_last_success_timestamp_seconds',
       'huaweicloud_gaussdb_sessions', 'huaweicloud_gaussdb_sessions_active', 'huaweicloud_gaussdb_sessions_slow_sql',
@@ -549,15 +550,15 @@ describe('alerting rules', () => {
   });
 
   test('every rule has for, a severity and annotations', () => {
-    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
-    const rules = (file.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
+    const file = parse(readFileSync(ALERTS, 'utf8'));
+    const rules = objs(file, 'groups').flatMap((g) => objs(g, 'rules'));
     expect(rules.length).toBeGreaterThanOrEqual(11);
     for (const rule of rules) {
       expect(rule.alert).toMatch(/^HuaweiCloud[A-Za-z]+$/);
       expect(rule.for).toMatch(/^\d+m$/);
-      expect(['info', 'warning', 'critical']).toContain(rule.labels?.severity);
-      expect(typeof rule.annotations?.summary).toBe('string');
-      expect(typeof rule.annotations?.description).toBe('string');
+      expect(['info', 'warning', 'critical']).toContain(getOptional(rule, 'labels', 'severity'));
+      expect(typeof getOptional(rule, 'annotations', 'summary')).toBe('string');
+      expect(typeof getOptional(rule, 'annotations', 'description')).toBe('string');
     }
   });
 
@@ -565,14 +566,14 @@ describe('alerting rules', () => {
     const res = runTool('promtool', ['test', 'rules', RULE_TESTS], { cwd: ROOT });
     expect(res.stdout + res.stderr).toContain('SUCCESS');
     expect(res.status).toBe(0);
-    const file = parse(readFileSync(ALERTS, 'utf8')) as Obj;
-    const alerts = (file.groups as Obj[]).flatMap((g) => (g.rules as Obj[]).map((r) => r.alert as string));
-    const tests = parse(readFileSync(RULE_TESTS, 'utf8')) as Obj;
-    const cases = (tests.tests as Obj[]).flatMap((t) => t.alert_rule_test as Obj[]);
+    const file = parse(readFileSync(ALERTS, 'utf8'));
+    const alerts = objs(file, 'groups').flatMap((g) => objs(g, 'rules').map((r) => str(r, 'alert')));
+    const tests = parse(readFileSync(RULE_TESTS, 'utf8'));
+    const cases = objs(tests, 'tests').flatMap((t) => objs(t, 'alert_rule_test'));
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect({ alert, firing: mine.some((c) => (c.exp_alerts as Obj[]).length > 0) }).toEqual({ alert, firing: true });
-      expect({ alert, silent: mine.some((c) => (c.exp_alerts as Obj[]).length === 0) }).toEqual({ alert, silent: true });
+      expect({ alert, firing: mine.some((c) => list(c, 'exp_alerts').length > 0) }).toEqual({ alert, firing: true });
+      expect({ alert, silent: mine.some((c) => list(c, 'exp_alerts').length === 0) }).toEqual({ alert, silent: true });
     }
   });
 });

@@ -14,10 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { SPEC_FAMILIES } from '../support/spec.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { get, getOptional, list, num, obj, objs, str, type Doc, type Key } from './documents.js';
 import { requireTool, runTool } from './tools.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = Record<string, any>;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALERTS = join(ROOT, 'helm', 'huaweicloud-db-exporter', 'files', 'alerts.yaml');
@@ -43,7 +41,8 @@ interface QueryAnswer {
 interface PromAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  state: 'pending' | 'firing' | 'inactive';
+  /** pending or firing (Prometheus lists no inactive alert) */
+  state: string;
 }
 
 let stack: Stack;
@@ -84,24 +83,39 @@ function freePort(): Promise<number> {
   });
 }
 
-async function api(path: string, params: Record<string, string | string[]> = {}): Promise<{ httpStatus: number; body: Obj }> {
+async function api(path: string, params: Record<string, string | string[]> = {}): Promise<{ httpStatus: number; body: Doc }> {
   const url = new URL(`/api/v1/${path}`, promUrl);
   for (const [key, value] of Object.entries(params)) {
     for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, v);
   }
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return { httpStatus: response.status, body: (await response.json()) as Obj };
+  return { httpStatus: response.status, body: obj(await response.json()) };
+}
+
+/** A label set (a series' metric, an alert's labels or annotations): label names to values. */
+function labelSet(value: unknown, ...path: Key[]): Record<string, string> {
+  return Object.fromEntries(Object.keys(obj(value, ...path)).map((name) => [name, str(value, ...path, name)]));
+}
+
+function toSeries(value: unknown): Series {
+  const sample = get(value, 'value');
+  return { metric: labelSet(value, 'metric'), value: sample === undefined ? undefined : [num(sample, 0), str(sample, 1)] };
+}
+
+function toAlert(value: unknown): PromAlert {
+  return { labels: labelSet(value, 'labels'), annotations: labelSet(value, 'annotations'), state: str(value, 'state') };
 }
 
 /** An instant query, now. */
 async function query(expr: string): Promise<QueryAnswer> {
   const { httpStatus, body } = await api('query', { query: expr });
-  return { httpStatus, status: String(body.status), error: body.error as string | undefined, result: (body.data?.result ?? []) as Series[] };
+  const error = body.error === undefined ? undefined : str(body, 'error');
+  return { httpStatus, status: String(body.status), error, result: list(getOptional(body, 'data', 'result') ?? []).map(toSeries) };
 }
 
 async function alerts(): Promise<PromAlert[]> {
   const { body } = await api('alerts');
-  return (body.data?.alerts ?? []) as PromAlert[];
+  return list(getOptional(body, 'data', 'alerts') ?? []).map(toAlert);
 }
 
 /**
@@ -110,15 +124,15 @@ async function alerts(): Promise<PromAlert[]> {
  * Expressions, labels and annotations are untouched (asserted below).
  */
 function writeRules(path: string): void {
-  const rules = parse(readFileSync(ALERTS, 'utf8')) as Obj;
-  for (const group of rules.groups as Obj[]) {
-    for (const rule of group.rules as Obj[]) if (rule.for !== undefined) rule.for = SHORT_FOR;
+  const rules: unknown = parse(readFileSync(ALERTS, 'utf8'));
+  for (const group of objs(rules, 'groups')) {
+    for (const rule of objs(group, 'rules')) if (rule.for !== undefined) rule.for = SHORT_FOR;
   }
   writeFileSync(path, stringify(rules, { lineWidth: 0 }));
 }
 
-function alertRules(file: string): Obj[] {
-  return ((parse(readFileSync(file, 'utf8')) as Obj).groups as Obj[]).flatMap((g) => g.rules as Obj[]);
+function alertRules(file: string): Doc[] {
+  return objs(parse(readFileSync(file, 'utf8')), 'groups').flatMap((g) => objs(g, 'rules'));
 }
 
 beforeAll(async () => {
@@ -209,7 +223,7 @@ describe('Prometheus scraping the exporter', () => {
     expect(answer.result).toHaveLength(1);
     expect(answer.result[0]?.value?.[1]).toBe('1');
     const { body } = await api('targets');
-    const active = (body.data.activeTargets as Obj[]).filter((t) => t.labels.job === JOB);
+    const active = objs(body, 'data', 'activeTargets').filter((t) => get(t, 'labels', 'job') === JOB);
     expect(active.map((t) => ({ health: t.health, lastError: t.lastError }))).toEqual([{ health: 'up', lastError: '' }]);
   });
 
@@ -227,8 +241,8 @@ describe('Prometheus scraping the exporter', () => {
     expect(loaded.map((r) => ({ ...r, for: undefined }))).toEqual(original.map((r) => ({ ...r, for: undefined })));
     expect(loaded.every((r) => r.for === SHORT_FOR)).toBe(true);
     const { body } = await api('rules');
-    const rules = (body.data.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
-    expect(rules.map((r) => r.name).sort()).toEqual(original.map((r) => r.alert as string).sort());
+    const rules = objs(body, 'data', 'groups').flatMap((g) => objs(g, 'rules'));
+    expect(rules.map((r) => r.name).sort()).toEqual(original.map((r) => str(r, 'alert')).sort());
     expect(rules.filter((r) => r.health !== 'ok').map((r) => ({ name: r.name, health: r.health, error: r.lastError }))).toEqual([]);
   });
 });
@@ -328,8 +342,8 @@ function variableRegex(source: unknown): RegExp | undefined {
 const escapeRegex = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('every PromQL expression of files/alerts.yaml and files/dashboard.json', () => {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Obj;
-  const variableDefs = (dashboard.templating.list as Obj[]).filter((v) => v.type === 'query');
+  const dashboard: unknown = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
+  const variableDefs = objs(dashboard, 'templating', 'list').filter((v) => v.type === 'query');
   /** the values every variable takes (all options selected, as "All" would), as a regex */
   const variables: Record<string, string> = { datasource: 'prometheus' };
   const relaxed: string[] = [];
@@ -360,8 +374,9 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
 
   it('the dashboard variable queries (label_values / query_result) answer, and their regexes pick ids and names', async () => {
     for (const v of variableDefs) {
-      const raw = String(v.query?.query ?? v.query ?? v.definition);
-      const source = `variable ${v.name}: ${raw}`;
+      const name = str(v, 'name');
+      const raw = String(getOptional(v, 'query', 'query') ?? v.query ?? v.definition);
+      const source = `variable ${name}: ${raw}`;
       let options: Array<{ value: string; text: string }>;
       const labelValues = /^\s*label_values\(\s*(.+),\s*(\w+)\s*\)\s*$/s.exec(raw);
       const queryResult = /^\s*query_result\(\s*(.+)\s*\)\s*$/s.exec(raw);
@@ -370,7 +385,7 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
         const selector = substitute(labelValues[1] ?? '', variables);
         const { httpStatus, body } = await api(`label/${labelValues[2]}/values`, { 'match[]': selector });
         expect({ source, httpStatus, status: body.status }).toEqual({ source, httpStatus: 200, status: 'success' });
-        options = (body.data as string[]).map((value) => ({ value, text: value }));
+        options = list(body, 'data').map((item) => str(item)).map((value) => ({ value, text: value }));
       } else if (queryResult) {
         const answer = await query(substitute(queryResult[1] ?? '', variables));
         expect({ source, status: answer.status, error: answer.error }).toEqual({ source, status: 'success', error: undefined });
@@ -390,12 +405,12 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
         throw new Error(`${source}: neither label_values(...) nor query_result(...)`);
       }
       expect({ source, options: options.length > 0 }).toEqual({ source, options: true });
-      variables[v.name as string] = `(${[...new Set(options.map((o) => escapeRegex(o.value)))].join('|')})`;
+      variables[name] = `(${[...new Set(options.map((o) => escapeRegex(o.value)))].join('|')})`;
     }
     expect(Object.keys(variables)).toEqual(['datasource', 'job', 'gaussdb', 'taurusdb', 'htap']);
     // The TaurusDB variable names instances from huaweicloud_taurusdb_instance_info.
     const taurus = variableDefs.find((v) => v.name === 'taurusdb');
-    const names = (await query(substitute(String(taurus?.query?.query).replace(/^query_result\((.*)\)$/s, '$1'), variables))).result
+    const names = (await query(substitute(String(getOptional(taurus, 'query', 'query')).replace(/^query_result\((.*)\)$/s, '$1'), variables))).result
       .map((s) => s.metric.name);
     expect(names.sort()).toEqual(stack.sim.fleet.projects[0]?.taurusdb.map((t) => t.name).sort());
   });
@@ -403,8 +418,8 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
   it('every panel target returns data (or, where legitimately empty, its relaxed form does)', async () => {
     expect(Object.keys(variables)).toContain('htap'); // set by the previous test
     const targets: Expression[] = [];
-    for (const panel of dashboard.panels as Obj[]) {
-      for (const t of (panel.targets ?? []) as Obj[]) {
+    for (const panel of objs(dashboard, 'panels')) {
+      for (const t of objs(panel.targets ?? [])) {
         targets.push({ source: `panel "${panel.title}" ${t.refId}`, expr: substitute(String(t.expr), variables) });
       }
     }
