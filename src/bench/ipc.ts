@@ -1,6 +1,7 @@
 // Benchmark plumbing: child processes spoken to over node's IPC channel, with a deadline on
 // every answer, and small statistics helpers.
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export interface Message {
@@ -119,6 +120,11 @@ export function serveParent(handle: (message: Message) => Promise<Record<string,
       void onStop().finally(() => process.exit(0));
       return;
     }
+    // Every child can say how much CPU it has used, for the side-by-side figures.
+    if (message.type === 'cpu') {
+      process.send?.({ type: 'cpu', id: message.id, cpu: process.cpuUsage() });
+      return;
+    }
     handle(message).then(
       (answer) => process.send?.({ type: message.type, id: message.id, ...answer }),
       (error: unknown) => process.send?.({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }),
@@ -126,6 +132,13 @@ export function serveParent(handle: (message: Message) => Promise<Record<string,
   });
   // An orphaned child does not linger: the parent gone means the benchmark is over.
   process.on('disconnect', () => void onStop().finally(() => process.exit(0)));
+}
+
+/** Closes a child's server, its kept-alive connections included. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export function cpuSeconds(usage: NodeJS.CpuUsage): number {

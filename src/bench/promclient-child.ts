@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { countSeries, parseExposition } from './exposition.js';
-import { serveParent } from './ipc.js';
+import { closeServer, serveParent } from './ipc.js';
 import { EXPOSITION_CONTENT_TYPE } from '../server/http.js';
 
 const gzipAsync = promisify(gzip);
@@ -64,14 +64,9 @@ serveParent(async (message) => {
   switch (message.type) {
     case 'build':
       return build(String(message['text']));
-    case 'cpu':
-      return { cpu: process.cpuUsage() };
     default:
       throw new Error(`unknown request ${message.type}`);
   }
-}, async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-});
+}, () => closeServer(server));
 
 process.send?.({ type: 'ready' });

@@ -3,7 +3,7 @@
 // process, like the prom-client comparison, so the exporter's process holds only the exporter.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serveParent } from './ipc.js';
+import { closeServer, serveParent } from './ipc.js';
 
 let server: http.Server | undefined;
 
@@ -35,14 +35,9 @@ serveParent(async (message) => {
   switch (message.type) {
     case 'start':
       return start(toBuffer(message['plain'] as Uint8Array), toBuffer(message['gzip'] as Uint8Array), String(message['contentType']));
-    case 'cpu':
-      return { cpu: process.cpuUsage() };
     default:
       throw new Error(`unknown request ${message.type}`);
   }
-}, async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-});
+}, () => closeServer(server));
 
 process.send?.({ type: 'ready' });
