@@ -29,7 +29,6 @@ export interface SchemaOptions {
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
-export const AUTH_TYPES = ['aksk', 'password', 'token'] as const satisfies readonly AuthConfig['type'][];
 /** paths the HTTP server serves itself; the telemetry path must not shadow them */
 export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload'] as const;
 
