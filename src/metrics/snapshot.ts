@@ -49,12 +49,6 @@ export class Samples {
   linesOf(family: GaugeFamily): string {
     return this.lines.get(family) ?? '';
   }
-
-  get size(): number {
-    let count = 0;
-    for (const text of this.lines.values()) count += text.split('\n').length - 1;
-    return count;
-  }
 }
 
 export interface TargetOutcome {
