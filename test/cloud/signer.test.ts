@@ -14,6 +14,7 @@ import {
   verifySignature,
   type AkSkCredentials,
 } from '../../src/cloud/signer.js';
+import { rng } from '../../src/simulator/fleet.js';
 
 // The official signer (CommonJS) as the oracle; typed here with just what the tests call.
 interface OracleRequest {
@@ -215,23 +216,12 @@ describe('verifySignature refuses', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Properties over random requests from a seeded PRNG (mulberry32), so any failure replays.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Properties over random requests from a seeded PRNG (the simulator's mulberry32), so any failure replays.
 
 class Gen {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = rng(seed);
   }
   int(below: number): number {
     return Math.floor(this.next() * below);
