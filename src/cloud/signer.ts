@@ -1,10 +1,9 @@
 // Huawei Cloud AK/SK request signing, algorithm SDK-HMAC-SHA256 (see docs: "AK/SK signing").
 // The official SDK signer drags in axios, lodash and moment, so this is a small node:crypto port.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const ALGORITHM = 'SDK-HMAC-SHA256';
-const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface AkSkCredentials {
   accessKey: string;
@@ -25,16 +24,6 @@ export interface SignableRequest {
 /** `YYYYMMDDTHHMMSSZ` in UTC, the X-Sdk-Date format. */
 export function formatSdkDate(date: Date): string {
   return date.toISOString().replace(/[-:]|\.\d{3}/g, '');
-}
-
-/** Parses an X-Sdk-Date; undefined unless it is exactly `YYYYMMDDTHHMMSSZ` and a real instant. */
-export function parseSdkDate(value: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  // Date.UTC rolls over out-of-range fields (month 13, hour 25): refuse those instead.
-  return formatSdkDate(date) === value ? date : undefined;
 }
 
 function isUnreserved(byte: number): boolean {
@@ -73,7 +62,7 @@ export function canonicalUri(path: string): string {
 }
 
 // Plain UTF-16 code unit order, the order Array.prototype.sort and the official Node SDK use.
-function compare(a: string, b: string): number {
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -153,61 +142,4 @@ export function signRequest(
     'X-Sdk-Date': sdkDate,
     Authorization: `${ALGORITHM} Access=${credentials.accessKey}, SignedHeaders=${canonical.signedHeaders}, Signature=${sig}`,
   };
-}
-
-const AUTHORIZATION = /^SDK-HMAC-SHA256 Access=([^\s,]+), SignedHeaders=([^\s,]+), Signature=([0-9a-f]{64})$/;
-const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** For the test simulator: checks an incoming request's Authorization header the way the gateway does. */
-export function verifySignature(
-  request: {
-    method: string;
-    url: URL;
-    /** node's IncomingHttpHeaders: lower-case names */
-    headers: Record<string, string | string[] | undefined>;
-    body?: string | Buffer;
-  },
-  lookupSecret: (accessKey: string) => string | undefined,
-  now: Date = new Date(),
-  maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
-): { ok: true; accessKey: string } | { ok: false; reason: string } {
-  const authorization = request.headers['authorization'];
-  if (typeof authorization !== 'string') return { ok: false, reason: 'missing Authorization header' };
-  const match = AUTHORIZATION.exec(authorization);
-  if (!match) return { ok: false, reason: 'malformed Authorization header' };
-  const [, accessKey = '', signedList = '', given = ''] = match;
-
-  const secret = lookupSecret(accessKey);
-  if (secret === undefined) return { ok: false, reason: `unknown access key ${accessKey}` };
-
-  const names = signedList.split(';');
-  // Signers list the names lower-case, sorted and once each; anything else is not theirs.
-  if (!names.every((name, i) => HEADER_NAME.test(name) && (i === 0 || compare(names[i - 1] ?? '', name) < 0))) {
-    return { ok: false, reason: 'malformed SignedHeaders' };
-  }
-  if (!names.includes('x-sdk-date')) return { ok: false, reason: 'x-sdk-date is not a signed header' };
-
-  const sdkDate = headerValue(request.headers['x-sdk-date']);
-  if (sdkDate === undefined) return { ok: false, reason: 'missing X-Sdk-Date header' };
-  const date = parseSdkDate(sdkDate);
-  if (!date) return { ok: false, reason: `malformed X-Sdk-Date ${JSON.stringify(sdkDate)}` };
-  if (Math.abs(now.getTime() - date.getTime()) > maxSkewMs) {
-    return { ok: false, reason: `X-Sdk-Date ${sdkDate} is more than ${maxSkewMs / 1000} s away from the server clock` };
-  }
-
-  const signed: Record<string, string> = {};
-  for (const name of names) {
-    const value = headerValue(request.headers[name]);
-    if (value === undefined) return { ok: false, reason: `signed header ${name} is absent` };
-    signed[name] = value;
-  }
-  const canonical = canonicalRequest(request.method, request.url, signed, request.body);
-  const expected = Buffer.from(signature(secret, stringToSign(sdkDate, canonical.text)));
-  // Both are 64 hex characters (the pattern above), so timingSafeEqual gets equal lengths.
-  if (!timingSafeEqual(expected, Buffer.from(given))) return { ok: false, reason: 'signature mismatch' };
-  return { ok: true, accessKey };
 }

@@ -7,7 +7,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { verifySignature } from '../cloud/signer.js';
+import { verifySignature } from './verify.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
 import { Faults, parseFaultSpec, type ApiName, type FaultPlan, type FaultSpec } from './faults.js';
 import {

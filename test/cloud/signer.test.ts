@@ -5,15 +5,14 @@ import {
   canonicalRequest,
   canonicalUri,
   formatSdkDate,
-  parseSdkDate,
   percentEncode,
   sha256Hex,
   signature,
   signRequest,
   stringToSign,
-  verifySignature,
   type AkSkCredentials,
 } from '../../src/cloud/signer.js';
+import { parseSdkDate, verifySignature } from '../../src/simulator/verify.js';
 import { rng } from '../../src/simulator/fleet.js';
 
 // The official signer (CommonJS) as the oracle; typed here with just what the tests call.

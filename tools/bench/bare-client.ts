@@ -4,7 +4,7 @@
 // metrics, no aggregation: what is left is the cost of talking to the API at all.
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { signRequest, type AkSkCredentials } from '../cloud/signer.js';
+import { signRequest, type AkSkCredentials } from '../../src/cloud/signer.js';
 
 export interface BareProject {
   projectId: string;

@@ -3,8 +3,8 @@
 // JSON argument (seed, fleet sizes, latency); answers `stats` with its request counters and
 // its own CPU time.
 import { serveParent } from './ipc.js';
-import { Simulator } from '../simulator/server.js';
-import type { FleetSpec } from '../simulator/fleet.js';
+import { Simulator } from '../../src/simulator/server.js';
+import type { FleetSpec } from '../../src/simulator/fleet.js';
 
 interface SimArgs {
   seed: number;

@@ -2,7 +2,7 @@
 // floor, measured side by side in one run, printed as one JSON object on stdout (progress goes
 // to stderr). See BENCHMARKS.md for the method.
 //
-//   node dist/bench/main.js [--gaussdb 1000] [--taurusdb 500] [--htap-per-taurus 1] [--sessions 1000]
+//   node build/tools/bench/main.js [--gaussdb 1000] [--taurusdb 500] [--htap-per-taurus 1] [--sessions 1000]
 //     [--projects 1] [--latency-ms 20] [--concurrency 32] [--cycles 3] [--scrape-clients 8]
 //     [--scrape-seconds 3] [--scrape-rounds 3] [--seed 1] [--quick] [--profile DIR]
 //
@@ -24,12 +24,12 @@ import type { BareResult } from './bare-client.js';
 import { countSeries } from './exposition.js';
 import { Child, cpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
-import type { Config } from '../config/types.js';
-import { Exporter } from '../exporter.js';
-import { createLogger } from '../log.js';
-import { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { createHandler, EXPOSITION_CONTENT_TYPE } from '../server/http.js';
-import { createExporterServer } from '../server/exporter-server.js';
+import type { Config } from '../../src/config/types.js';
+import { Exporter } from '../../src/exporter.js';
+import { createLogger } from '../../src/log.js';
+import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
+import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
+import { createExporterServer } from '../../src/server/exporter-server.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -358,7 +358,7 @@ async function main(): Promise<void> {
   hardDeadline.unref();
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   const profiler = new PhaseProfiler(options.profileDir);
-  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
   const per = (total: number): number => Math.ceil(total / options.projects);
   const fleet = {

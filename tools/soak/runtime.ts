@@ -3,14 +3,14 @@
 // discovery; the three collectors), with their jobs committing to one snapshot store, but kept
 // alive across thousands of back-to-back polls instead of being driven by cron, and with a retry
 // backoff scaled down to the accelerated pace. Everything else is the production code path.
-import type { RetryPolicy } from '../cloud/retry.js';
-import type { Config } from '../config/types.js';
-import { SINGLE_SHARD, type InstanceDirectory } from '../discovery.js';
-import { buildPolling } from '../exporter.js';
-import type { Logger } from '../log.js';
-import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { SnapshotStore } from '../metrics/snapshot.js';
-import { Scheduler, collectorJob, type Job } from '../scheduler.js';
+import type { RetryPolicy } from '../../src/cloud/retry.js';
+import type { Config } from '../../src/config/types.js';
+import { SINGLE_SHARD, type InstanceDirectory } from '../../src/discovery.js';
+import { buildPolling } from '../../src/exporter.js';
+import type { Logger } from '../../src/log.js';
+import type { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
+import { SnapshotStore } from '../../src/metrics/snapshot.js';
+import { Scheduler, collectorJob, type Job } from '../../src/scheduler.js';
 
 /** Never fires: the soak runs the jobs itself. */
 const UNSCHEDULED = '0 0 1 1 *';

@@ -12,7 +12,7 @@ import { gzip } from 'node:zlib';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { countSeries, parseExposition } from './exposition.js';
 import { closeServer, serveParent } from './ipc.js';
-import { EXPOSITION_CONTENT_TYPE } from '../server/http.js';
+import { EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
 
 const gzipAsync = promisify(gzip);
 let server: http.Server | undefined;

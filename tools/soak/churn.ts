@@ -1,9 +1,9 @@
 // What changes between the soak's polls, all drawn from one seeded PRNG so that a run can be
 // repeated: the fleet (instances appearing and disappearing, HTAP instances changing state,
 // sessions coming and going as the clock moves) and the faults the simulator injects.
-import type { FaultHandle, FaultKind, FaultSpec } from '../simulator/faults.js';
-import type { Fleet, Project } from '../simulator/fleet.js';
-import type { Simulator } from '../simulator/server.js';
+import type { FaultHandle, FaultKind, FaultSpec } from '../../src/simulator/faults.js';
+import type { Fleet, Project } from '../../src/simulator/fleet.js';
+import type { Simulator } from '../../src/simulator/server.js';
 
 type Random = () => number;
 

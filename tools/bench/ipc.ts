@@ -11,7 +11,7 @@ export interface Message {
   [key: string]: unknown;
 }
 
-/** A forked benchmark child (a file next to this one in dist/bench). */
+/** A forked benchmark child (a file next to this one in build/tools/bench). */
 export class Child {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
@@ -51,7 +51,7 @@ export class Child {
     });
   }
 
-  /** Forks `dist/bench/<file>` with `args`; no inspector or profiler flags are passed on. */
+  /** Forks `build/tools/bench/<file>` with `args`; no inspector or profiler flags are passed on. */
   static start(name: string, file: string, args: string[] = []): Child {
     const path = fileURLToPath(new URL(file, import.meta.url));
     const child = fork(path, args, { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });

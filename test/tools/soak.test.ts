@@ -2,7 +2,7 @@
 // churning, faulty simulated fleet, then a final clean poll that must match the fleet exactly,
 // with memory, sockets, timers, unhandled rejections and log secrets checked on the way.
 import { describe, expect, it } from '@jest/globals';
-import { runSoak } from '../../src/soak/soak.js';
+import { runSoak } from '../../tools/soak/soak.js';
 
 describe('soak', () => {
   it('survives 100 rounds (300 collector polls) of churn and random faults, and ends with /metrics matching the fleet', async () => {

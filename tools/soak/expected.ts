@@ -1,7 +1,7 @@
 // The soak's oracle: every series /metrics must carry for a simulated fleet, computed the plain
 // way (whole session lists at once) from SPEC.md's metric tables and label rules, independently of
 // the collectors' streaming code; and the comparison of an exposition against it.
-import type { Fleet, Session } from '../simulator/fleet.js';
+import type { Fleet, Session } from '../../src/simulator/fleet.js';
 
 export interface ExpectedSettings {
   longRunningSeconds: number;
