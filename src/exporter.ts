@@ -18,6 +18,7 @@ import { HtapProcessesCollector } from './collectors/htap-processes.js';
 import { SessionOverviewCollector } from './collectors/session-overview.js';
 import type { TargetSource } from './collectors/targets.js';
 import type { Config, ProjectConfig } from './config/types.js';
+import { isDeepStrictEqual } from 'node:util';
 import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from './discovery.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
@@ -35,6 +36,7 @@ interface Runtime {
 export class Exporter {
   readonly store: SnapshotStore;
   private runtime: Runtime | undefined;
+  private stopped = false;
 
   constructor(
     private config: Config,
@@ -54,6 +56,7 @@ export class Exporter {
 
   /** Discovers instances (where configured), then polls every target now and on schedule. */
   async start(): Promise<void> {
+    if (this.stopped) return;
     const runtime = this.build(this.config);
     this.runtime = runtime;
     await this.discoverFirst(runtime);
@@ -71,15 +74,24 @@ export class Exporter {
     }
   }
 
-  /** Swaps in a new configuration: the old runtime stops, the new one polls at once. */
-  async reload(config: Config): Promise<void> {
-    const previous = this.runtime;
+  /**
+   * Swaps in a new configuration. One that polls as the running one does keeps the running
+   * pollers and their schedule (resolves false). Otherwise the old runtime finishes and commits
+   * the polls it has in flight, each within its deadline, so reloads never starve polling; then
+   * the new one polls at once (resolves true).
+   */
+  async reload(config: Config): Promise<boolean> {
+    const previous = this.config;
     this.config = config;
-    if (previous) await this.teardown(previous);
+    const runtime = this.runtime;
+    if (runtime && pollsAlike(previous, config)) return false;
+    if (runtime) await this.teardown(runtime, 'drain');
     await this.start();
+    return true;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const runtime = this.runtime;
     this.runtime = undefined;
     if (runtime) await this.teardown(runtime);
@@ -91,8 +103,10 @@ export class Exporter {
     await withDeadline(runtime.starting.signal, deadline, (signal) => runtime.directory.discover(signal));
   }
 
-  private async teardown(runtime: Runtime): Promise<void> {
+  /** `drain` lets the runs in flight finish and commit; otherwise they are aborted. */
+  private async teardown(runtime: Runtime, mode?: 'drain'): Promise<void> {
     runtime.starting.abort();
+    if (mode === 'drain') await runtime.scheduler.drain();
     await runtime.scheduler.stop();
     for (const transport of runtime.transports) transport.close();
   }
@@ -109,6 +123,11 @@ export class Exporter {
     const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
     return { directory, scheduler: new Scheduler(jobs, this.metrics, this.log, defaultDeadlineMs), transports, starting: new AbortController() };
   }
+}
+
+/** Whether two configurations poll the same targets the same way (web and log level aside). */
+function pollsAlike(a: Config, b: Config): boolean {
+  return isDeepStrictEqual([a.collectors, a.http, a.projects], [b.collectors, b.http, b.projects]);
 }
 
 export function defaultRetryPolicy(config: Config): RetryPolicy {

@@ -133,7 +133,7 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '' },
+    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
       sessionOverview: never,
@@ -451,6 +451,7 @@ async function main(): Promise<void> {
       ready: () => exporter.store.ready,
       landing: () => ({ version, collectors: [] }),
       reload: async () => [],
+      lifecycleEnabled: () => false,
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
     const plainSample = await fetchOnce(oursUrl, {});
