@@ -80,9 +80,9 @@ function acceptsGzip(header: string | undefined): boolean {
   return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header);
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headOnly = false): void {
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(headOnly ? undefined : body);
+  res.end(body);
 }
