@@ -31,7 +31,7 @@ export interface SchemaOptions {
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 /** paths the HTTP server serves itself; the telemetry path must not shadow them */
-export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload'] as const;
+export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload', '/sessions', '/api/v1/targets', '/api/v1/sessions'] as const;
 
 export const DEFAULTS = {
   listenAddress: '0.0.0.0:10110',

@@ -473,8 +473,9 @@ describe('web', () => {
 
   it.each([
     ['metrics', 'must start with "/", e.g. /metrics'],
-    ['/', '"/" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself'],
-    ['/-/ready', '"/-/ready" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself'],
+    ['/', '"/" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
+    ['/-/ready', '"/-/ready" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
+    ['/api/v1/targets', '"/api/v1/targets" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
     ['/metrics?x', 'must not contain whitespace, "?" or "#"'],
   ])('refuses telemetry path %s', (path, problem) => {
     expect(problems(file(AKSK, `web: { telemetry_path: "${path}" }`))).toEqual([`web.telemetry_path: ${problem}`]);
@@ -539,7 +540,7 @@ projects:
     })();
     expect(error).toBeInstanceOf(ConfigError);
     const expected = [
-      'web.telemetry_path: "/-/healthy" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself',
+      'web.telemetry_path: "/-/healthy" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself',
       'collectors.htap_processes.schedule: invalid cron expression "every minute": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field',
       'http.timeout: invalid duration "soon": expected a number and a unit (ms, s, m, h) such as 500ms, 10s, 5m or 1m30s',
       'projects[0].project_id: required',
