@@ -21,6 +21,7 @@ import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { SnapshotStore } from './metrics/snapshot.js';
 import { Scheduler, collectorJob, withDeadline } from './scheduler.js';
+import { StatusBoard } from './status/target-status.js';
 
 interface Runtime {
   directory: InstanceDirectory;
@@ -34,6 +35,8 @@ interface Runtime {
 
 export class Exporter {
   readonly store: SnapshotStore;
+  /** what the status page shows; carries over reloads like the store */
+  readonly status = new StatusBoard();
   private runtime: Runtime | undefined;
 
   constructor(
@@ -93,7 +96,7 @@ export class Exporter {
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
-    const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight));
+    const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
     if (directory.discovers) jobs.push(directory.job(config.collectors.discovery.schedule));
     // Outside a schedule (start-up, --once) a run may take every retry of a request, with their backoff.
     const unscheduledDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;

@@ -10,7 +10,7 @@ import { boolean, cronSchedule, integer, nonNegativeNumber, section } from '../c
 import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
-import type { TargetSource, TaurusDbTarget } from './targets.js';
+import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -96,7 +96,11 @@ export class HtapProcessesCollector implements Collector {
     await Promise.all(targets.map(async (target) => {
       try {
         const { instances } = await this.inventory.get(target, signal);
-        for (const htap of instances) if (isStarRocks(htap)) htapTargets.push({ target, htap });
+        for (const htap of instances) {
+          if (!isStarRocks(htap)) continue;
+          htapTargets.push({ target, htap });
+          poll.described.set(htap.id, describeTarget(target, htap.id));
+        }
       } catch {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
