@@ -39,9 +39,12 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { log, metrics, configPath } = options;
   const exporter = new Exporter(options.config, metrics, log, options.shard);
+  // as the file last loaded says
+  let lifecycle = options.config.web.enableLifecycle;
   const reloadOnce = async (): Promise<string[]> => {
     try {
       const config = await loadConfig(configPath);
+      lifecycle = config.web.enableLifecycle;
       const restarted = await exporter.reload(config);
       log.level = options.logLevel ?? config.logLevel;
       metrics.configReloads.inc({ result: 'success' });
@@ -69,8 +72,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       version: options.version,
       collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
     }),
+    operator: { status: exporter.status },
     reload,
-    lifecycleEnabled: () => options.enableLifecycle === true || exporter.currentConfig.web.enableLifecycle,
+    lifecycleEnabled: () => options.enableLifecycle === true || lifecycle,
   }), web.configFile, log);
   const { host, port } = parseListenAddress(web.listenAddress) ?? { host: '', port: 0 };
   await new Promise<void>((resolve, reject) => {
