@@ -64,11 +64,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     exposition: () => exporter.store.current(),
     exporterMetrics: () => metrics.rendered(),
     ready: () => exporter.store.ready,
-    landing: () => ({
-      version: options.version,
-      collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
-    }),
-    operator: { status: exporter.status },
+    operator: { version: options.version, telemetryPath: web.telemetryPath, status: exporter.status },
     reload,
   }), web.configFile, log);
   const { host, port } = parseListenAddress(web.listenAddress) ?? { host: '', port: 0 };

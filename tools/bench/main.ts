@@ -449,8 +449,7 @@ async function main(): Promise<void> {
       exposition: () => exporter.store.current(),
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
-      landing: () => ({ version, collectors: [] }),
-      operator: { status: exporter.status },
+      operator: { version, telemetryPath: '/metrics', status: exporter.status },
       reload: async () => [],
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
