@@ -46,7 +46,7 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
       handle: (req, res) => {
         const { contentType, headers, body } = page(new URL(req.url ?? '/', 'http://localhost').searchParams);
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        send(res, 200, contentType, body, req.method === 'HEAD');
+        send(res, 200, contentType, body); // node sends no body in answer to HEAD
       },
     }]),
   ]);
@@ -89,9 +89,9 @@ function acceptsGzip(header: string | undefined): boolean {
   return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header);
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headOnly = false): void {
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(headOnly ? undefined : body);
+  res.end(body);
 }
