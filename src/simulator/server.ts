@@ -7,6 +7,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { RenderedPages } from './rendered-pages.js';
 import { verifySignature } from './verify.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
 import { Faults, parseFaultSpec, type ApiName, type FaultPlan, type FaultSpec } from './faults.js';
@@ -124,6 +125,8 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** `body` already rendered as JSON, sent as is */
+  rendered?: Buffer;
 }
 
 interface RouteMatch {
@@ -147,6 +150,7 @@ interface TokenRecord {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 const MAX_TOKENS = 10_000;
 const DAY_MS = 86_400_000;
 
@@ -196,6 +200,10 @@ export class Simulator {
   issuedTokens = 0;
 
   private readonly tokens = new Map<string, TokenRecord>();
+  private readonly renderedPages: RenderedPages;
+  /** request ids: a random prefix per simulator and a counter, unique without random bytes per request */
+  private readonly requestIdPrefix = randomBytes(8).toString('hex');
+  private requestCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private tickTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
@@ -206,6 +214,7 @@ export class Simulator {
     fleet: Fleet,
   ) {
     this.fleet = fleet;
+    this.renderedPages = new RenderedPages(() => fleet.clock);
     const url = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     this.endpoints = { iam: url(servers.iam), gaussdb: url(servers.gaussdb), taurusdb: url(servers.taurusdb) };
     if (options.tickMs > 0) {
@@ -281,7 +290,7 @@ export class Simulator {
   }
 
   private async handle(service: ServiceName, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomBytes(16).toString('hex');
+    const requestId = this.requestIdPrefix + (this.requestCount++).toString(16).padStart(16, '0');
     res.setHeader('X-Request-Id', requestId);
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -534,8 +543,10 @@ export class Simulator {
     if (instance.engine !== 'star-rocks') {
       return dbsError(400, 'DBS.200019', `The operation is not supported by HTAP engine ${instance.engine}.`);
     }
+    // Without a fault that needs the answer as objects, the page rendered once per tick.
+    if (ctx.plan.action === undefined) return { status: 200, body: undefined, rendered: this.renderedPages.page(instance, offset, limit) };
     let sessions = instance.page(offset, limit);
-    if (ctx.plan.action?.kind === 'repeat_page') {
+    if (ctx.plan.action.kind === 'repeat_page') {
       // The same full page whatever the offset: the first `limit` sessions, cycled when fewer.
       const count = instance.sessionCount;
       sessions = count === 0 ? [] : Array.from({ length: limit }, (_, i) => instance.sessionAt(i % count)).filter((s) => s !== undefined);
@@ -594,6 +605,8 @@ export class Simulator {
 
   /** The request body, or undefined when it is larger than MAX_BODY_BYTES. */
   private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    // A request without a body (every GET of a poll) ends at its headers: nothing to wait for.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -620,11 +633,12 @@ export class Simulator {
   private send(res: ServerResponse, entry: RequestRecord | undefined, reply: Reply, rawBody?: string): void {
     if (res.destroyed) return;
     if (entry) entry.status = reply.status;
-    const text = rawBody ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-    const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': Buffer.byteLength(text) };
-    if (text !== '') headers['Content-Type'] = 'application/json;charset=UTF-8';
+    const bytes = rawBody !== undefined ? Buffer.from(rawBody)
+      : reply.rendered ?? (reply.body === undefined ? EMPTY : Buffer.from(JSON.stringify(reply.body)));
+    const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': bytes.length };
+    if (bytes.length > 0) headers['Content-Type'] = 'application/json;charset=UTF-8';
     res.writeHead(reply.status, headers);
-    res.end(text);
+    res.end(bytes);
   }
 
   /** The `oversized` fault: the real answer with a `filler` field of about `bytes` bytes in front,
