@@ -23,6 +23,7 @@ import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { SnapshotStore } from './metrics/snapshot.js';
 import { Scheduler, collectorJob, withDeadline } from './scheduler.js';
+import { StatusBoard } from './status/target-status.js';
 
 interface Runtime {
   directory: InstanceDirectory;
@@ -34,6 +35,8 @@ interface Runtime {
 
 export class Exporter {
   readonly store: SnapshotStore;
+  /** what the status page shows; carries over reloads like the store */
+  readonly status = new StatusBoard();
   private runtime: Runtime | undefined;
 
   constructor(
@@ -103,7 +106,7 @@ export class Exporter {
     const schedules = config.collectors;
     const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
     const jobs = collectors
-      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight));
+      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
     if (directory.discovers) jobs.push(directory.job(schedules.discovery.schedule));
     // Outside a schedule a poll may take every retry of a request, with their backoff.
     const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;

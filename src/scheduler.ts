@@ -11,6 +11,7 @@ import { errorFields } from './cloud/errors.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { Poll, type SnapshotStore } from './metrics/snapshot.js';
+import type { StatusBoard } from './status/target-status.js';
 
 export interface Job {
   /** the `collector` label of its self-metrics */
@@ -19,6 +20,10 @@ export interface Job {
   /** false when the owner runs it before starting the scheduler (discovery) */
   readonly runAtStart: boolean;
   run(signal: AbortSignal): Promise<void>;
+  /** told when its schedule starts, with a way to ask for the next turn */
+  scheduledBy?(nextRun: () => Date | null): void;
+  /** told when a turn is skipped because the previous run is still going */
+  skipped?(): void;
 }
 
 /** The abort reason when the scheduler stops: work cut short by it publishes nothing. */
@@ -54,6 +59,7 @@ export class Scheduler {
         name: job.name, noOverlap: true, logger: cronLogger,
       });
       task.on('execution:overlap', () => this.skipped(job));
+      job.scheduledBy?.(() => task.getNextRun());
       this.tasks.push(task);
       if (job.runAtStart) void this.run(job, this.defaultDeadlineMs);
     }
@@ -88,6 +94,7 @@ export class Scheduler {
 
   private skipped(job: Job): void {
     this.metrics.pollsSkipped.inc({ collector: job.name });
+    job.skipped?.();
     this.log.warn({ collector: job.name }, 'poll skipped: the previous poll is still running');
   }
 
@@ -123,11 +130,13 @@ export async function withDeadline<T>(parent: AbortSignal, deadlineMs: number, w
 
 /** A collector's poll as a job: every target polled, then the whole poll committed at once. */
 export function collectorJob(collector: Collector, schedule: string, store: SnapshotStore, metrics: ExporterMetrics, log: Logger,
-  parallelism?: number): Job {
+  parallelism?: number, status?: StatusBoard): Job {
   return {
     name: collector.name,
     schedule,
     runAtStart: true,
+    scheduledBy: (nextRun) => status?.scheduled(collector.name, schedule, nextRun),
+    skipped: () => status?.skipped(collector.name),
     async run(signal) {
       const poll = new Poll(collector.name, parallelism);
       const stopTimer = metrics.pollDuration.startTimer({ collector: collector.name });
@@ -136,6 +145,7 @@ export function collectorJob(collector: Collector, schedule: string, store: Snap
       const seconds = stopTimer();
       if (signal.reason instanceof SchedulerStopped) return; // a poll cut short by shutdown publishes nothing
       store.commit(poll);
+      status?.record(poll, seconds * 1000);
       const failures = poll.failures;
       for (const [targetId, error] of failures) {
         log.warn({ collector: collector.name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');

@@ -9,7 +9,7 @@ import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metri
 import type { Collector } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
-import type { TargetSource, TaurusDbTarget } from './targets.js';
+import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -63,7 +63,11 @@ export class HtapProcessesCollector implements Collector {
     await Promise.all(targets.map(async (target) => {
       try {
         const { instances } = await this.inventory.get(target, signal);
-        for (const htap of instances) if (isStarRocks(htap)) htapTargets.push({ target, htap });
+        for (const htap of instances) {
+          if (!isStarRocks(htap)) continue;
+          htapTargets.push({ target, htap });
+          poll.described.set(htap.id, describeTarget(target, htap.id));
+        }
       } catch {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }

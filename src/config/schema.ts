@@ -9,6 +9,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
+import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
   CollectorsConfig,
@@ -30,7 +31,7 @@ export interface SchemaOptions {
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 /** paths the HTTP server serves itself; the telemetry path must not shadow them */
-export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload'] as const;
+export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload', '/sessions', '/api/v1/targets', '/api/v1/sessions'] as const;
 
 export const DEFAULTS = {
   listenAddress: '0.0.0.0:10110',
@@ -400,6 +401,7 @@ function endpoint() {
 const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
 
 const ENGINES = ['gaussdb', 'taurusdb'] as const;
+const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
 
 /** An instance id may appear once per project. Runs on partly invalid input too. */
 function noDuplicateInstances(project: unknown, ctx: z.RefinementCtx): void {
@@ -432,16 +434,26 @@ function projectSchema(options: SchemaOptions) {
       taurusdb: engineSchema,
     })
     .superRefine(noDuplicateInstances, { when: always })
-    .transform((project): ProjectConfig => {
+    .transform((project, ctx): ProjectConfig => {
       const defaults = defaultEndpoints(project.region);
+      const endpoints = {
+        iam: project.endpoints.iam ?? defaults.iam,
+        gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
+        taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
+      };
+      for (const engine of ENGINES) {
+        const used = project[engine].instances.length > 0 || project[engine].discover;
+        if (used && endpoints[engine] === undefined) {
+          ctx.issues.push({
+            code: 'custom', input: project.region, path: ['endpoints', engine],
+            message: `required: the Huawei Cloud SDK (release ${SDK_RELEASE}) has no ${PRODUCT[engine]} endpoint for region ${project.region}; give the URL of its ${PRODUCT[engine]} API here`,
+          });
+        }
+      }
       return {
         region: project.region,
         projectId: project.project_id,
-        endpoints: {
-          iam: project.endpoints.iam ?? defaults.iam,
-          gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
-          taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
-        },
+        endpoints,
         auth: project.auth,
         gaussdb: project.gaussdb,
         taurusdb: project.taurusdb,

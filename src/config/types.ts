@@ -55,8 +55,9 @@ export interface InstanceRef {
 
 export interface Endpoints {
   iam: string;
-  gaussdb: string;
-  taurusdb: string;
+  /** undefined where the SDK has no endpoint in the region and the file gives none (service unused) */
+  gaussdb: string | undefined;
+  taurusdb: string | undefined;
 }
 
 export interface EngineConfig {

@@ -455,6 +455,7 @@ async function main(): Promise<void> {
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
       landing: () => ({ version, collectors: [] }),
+      operator: { status: exporter.status },
       reload: async () => [],
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
