@@ -2,6 +2,8 @@
 // variables interpolated, `*_file` secrets read, durations in milliseconds, endpoints filled in.
 // `schema.ts` turns the YAML file (snake_case keys) into this shape.
 
+import type { CollectorsSettings } from '../collectors/index.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface WebConfig {
@@ -17,21 +19,9 @@ export interface ScheduleConfig {
   schedule: string;
 }
 
-export interface HtapProcessesConfig extends ScheduleConfig {
-  longRunningSeconds: number;
-  byUser: boolean;
-  byDatabase: boolean;
-  byHost: boolean;
-  maxLabelValues: number;
-}
-
-export interface CollectorsConfig {
-  sessionOverview: ScheduleConfig;
-  htapInstances: ScheduleConfig;
-  htapProcesses: HtapProcessesConfig;
-  /** when projects with `discover: true` list their instances */
-  discovery: ScheduleConfig;
-}
+/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), and when
+ *  projects with `discover: true` list their instances. */
+export type CollectorsConfig = CollectorsSettings & { discovery: ScheduleConfig };
 
 export interface HttpConfig {
   timeoutMs: number;

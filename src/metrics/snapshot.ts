@@ -107,10 +107,10 @@ export class Poll {
   }
 }
 
-const UP = gaugeFamily('huaweicloud_db_up',
+export const UP = gaugeFamily('huaweicloud_db_up',
   '1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
   ['collector', 'instance_id']);
-const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
+export const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
   'Unix time of the last successful poll of this target by this collector.',
   ['collector', 'instance_id']);
 

@@ -47,7 +47,7 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
       methods: ['GET', 'HEAD'],
       handle: (req, res) => {
         const { contentType, body } = page(new URL(req.url ?? '/', 'http://localhost').searchParams);
-        send(res, 200, contentType, body, req.method === 'HEAD');
+        send(res, 200, contentType, body); // node sends no body in answer to HEAD
       },
     }]),
   ]);
@@ -90,9 +90,9 @@ function acceptsGzip(header: string | undefined): boolean {
   return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header);
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headOnly = false): void {
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(headOnly ? undefined : body);
+  res.end(body);
 }

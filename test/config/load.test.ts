@@ -47,9 +47,9 @@ const DEFAULT_CONFIG: Config = {
   web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '' },
   logLevel: 'info',
   collectors: {
-    sessionOverview: { schedule: '*/30 * * * * *' },
-    htapInstances: { schedule: '0 */5 * * * *' },
-    htapProcesses: {
+    session_overview: { schedule: '*/30 * * * * *' },
+    htap_instances: { schedule: '0 */5 * * * *' },
+    htap_processes: {
       schedule: '*/30 * * * * *',
       longRunningSeconds: 60,
       byUser: true,
@@ -142,9 +142,9 @@ projects:
       web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
       logLevel: 'debug',
       collectors: {
-        sessionOverview: { schedule: '0 * * * *' },
-        htapInstances: { schedule: '*/10 * * * * *' },
-        htapProcesses: {
+        session_overview: { schedule: '0 * * * *' },
+        htap_instances: { schedule: '*/10 * * * * *' },
+        htap_processes: {
           schedule: '*/15 * * * * *',
           longRunningSeconds: 2.5,
           byUser: false,
@@ -219,8 +219,8 @@ describe('environment variables', () => {
     const top = 'http: { retries: "${RETRIES:-3}", timeout: "${TIMEOUT:-2s}" }\ncollectors: { htap_processes: { by_host: "${BY_HOST}", max_label_values: "${MAX}" } }';
     const config = parseConfig(file(AKSK, top), { BY_HOST: 'true', MAX: '7' }, dir);
     expect(config.http).toEqual({ timeoutMs: 2000, retries: 3, concurrency: 8, maxInFlight: 64 });
-    expect(config.collectors.htapProcesses.byHost).toBe(true);
-    expect(config.collectors.htapProcesses.maxLabelValues).toBe(7);
+    expect(config.collectors.htap_processes.byHost).toBe(true);
+    expect(config.collectors.htap_processes.maxLabelValues).toBe(7);
   });
 
   it('reports every unset variable with its own path', () => {
@@ -314,8 +314,8 @@ describe('cron schedules', () => {
   it('accepts 5 and 6 fields', () => {
     const top = 'collectors: { session_overview: { schedule: "*/5 * * * *" }, htap_instances: { schedule: "15 */2 * * * *" } }';
     const config = parseConfig(file(AKSK, top), {}, dir);
-    expect(config.collectors.sessionOverview).toEqual({ schedule: '*/5 * * * *' });
-    expect(config.collectors.htapInstances).toEqual({ schedule: '15 */2 * * * *' });
+    expect(config.collectors.session_overview).toEqual({ schedule: '*/5 * * * *' });
+    expect(config.collectors.htap_instances).toEqual({ schedule: '15 */2 * * * *' });
   });
 
   it('reports bad expressions with their paths', () => {

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
 import { countSeries } from './exposition.js';
-import { Child, cpuSeconds, median, round, type Message } from './ipc.js';
+import { Child, closeServer, cpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
@@ -136,10 +136,10 @@ function benchConfig(sim: SimReady, options: Options): Config {
     web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '' },
     logLevel: 'info',
     collectors: {
-      sessionOverview: never,
-      htapInstances: never,
+      session_overview: never,
+      htap_instances: never,
       // The product's defaults.
-      htapProcesses: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
       discovery: never,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
@@ -281,12 +281,6 @@ async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
 }
 
-async function closeServer(server: http.Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
-}
-
 /** The fleet and load the targets are set for. */
 function atTargetScale(o: Options): boolean {
   return o.gaussdb === FULL.gaussdb && o.taurusdb === FULL.taurusdb && o.sessions === FULL.sessions && o.htapPerTaurus === 1
@@ -301,7 +295,7 @@ function sourceState(): { commit: string; modifiedSources: string[] } {
   try {
     return {
       commit: git('rev-parse', '--short', 'HEAD'),
-      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '' && !line.includes('src/bench/')).map((line) => line.slice(3)),
+      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '').map((line) => line.slice(3)),
     };
   } catch {
     return { commit: 'unknown', modifiedSources: [] };
