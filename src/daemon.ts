@@ -68,11 +68,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     exposition: () => exporter.store.current(),
     exporterMetrics: () => metrics.rendered(),
     ready: () => exporter.store.ready,
-    landing: () => ({
-      version: options.version,
-      collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
-    }),
-    operator: { status: exporter.status },
+    operator: { version: options.version, telemetryPath: web.telemetryPath, status: exporter.status },
     reload,
     lifecycleEnabled: () => options.enableLifecycle === true || lifecycle,
   }), web.configFile, log);

@@ -1,10 +1,10 @@
-// The exporter's HTTP face: the exposition, a landing page, health and readiness, and reload.
+// The exporter's HTTP face: the exposition, the operator's pages (status, sessions and their JSON
+// twins), health and readiness, and reload.
 // The data part of /metrics is rendered (and gzipped) once per completed poll by the snapshot
 // store; only the exporter's own small registry is rendered per scrape.
 import http from 'node:http';
 import type { RenderedMetrics } from '../metrics/exporter-metrics.js';
 import type { Exposition } from '../metrics/snapshot.js';
-import { landingPage, type LandingInfo } from './landing.js';
 import { operatorRoutes, type OperatorViews } from './pages/routes.js';
 
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -15,7 +15,6 @@ export interface ServerHandlers {
   /** the exporter's own metrics, rendered (and gzipped) at most as often as they are worth it */
   exporterMetrics: () => Promise<RenderedMetrics>;
   ready: () => boolean;
-  landing: () => LandingInfo;
   /** the status and sessions pages, and their JSON twins */
   operator: OperatorViews;
   /** re-reads the configuration; resolves to problems (empty when it took effect) */
@@ -29,7 +28,6 @@ type Route = { methods: readonly string[]; handle: (req: http.IncomingMessage, r
 export function createHandler(handlers: ServerHandlers): http.RequestListener {
   const routes = new Map<string, Route>([
     [handlers.telemetryPath, { methods: ['GET', 'HEAD'], handle: (req, res) => serveMetrics(handlers, req, res) }],
-    ['/', { methods: ['GET', 'HEAD'], handle: (_req, res) => send(res, 200, 'text/html; charset=utf-8', landingPage(handlers.telemetryPath, handlers.landing())) }],
     ['/-/healthy', { methods: ['GET', 'HEAD'], handle: (_req, res) => send(res, 200, 'text/plain', 'Healthy.\n') }],
     ['/-/ready', {
       methods: ['GET', 'HEAD'],
@@ -51,7 +49,8 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
     ...operatorRoutes(handlers.operator).map(([path, page]): [string, Route] => [path, {
       methods: ['GET', 'HEAD'],
       handle: (req, res) => {
-        const { contentType, body } = page(new URL(req.url ?? '/', 'http://localhost').searchParams);
+        const { contentType, headers, body } = page(new URL(req.url ?? '/', 'http://localhost').searchParams);
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
         send(res, 200, contentType, body); // node sends no body in answer to HEAD
       },
     }]),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -8,6 +9,7 @@ import { StatusBoard } from '../../src/status/target-status.js';
 
 const FAMILY = gaugeFamily('test_value', 'A value.', ['instance_id']);
 const store = new SnapshotStore([{ name: 'only', families: [FAMILY] }]);
+const board = new StatusBoard();
 let reloadProblems: string[] = [];
 let reloads = 0;
 let lifecycle = true;
@@ -48,8 +50,7 @@ beforeAll(async () => {
       return { body, gzip: () => gzipSync(body) };
     },
     ready: () => store.ready,
-    landing: () => ({ version: '9.9.9', collectors: [{ name: 'only', ...store.targetStats('only') }] }),
-    operator: { status: new StatusBoard() },
+    operator: { version: '9.9.9', telemetryPath: '/metrics', status: board },
     reload: async () => {
       reloads += 1;
       return reloadProblems;
@@ -92,14 +93,30 @@ describe('HTTP endpoints', () => {
     expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(text));
   });
 
-  it('shows a landing page with the version, the metrics link and target counts', async () => {
+  it('serves the status page at / under a CSP that allows only its own stylesheet, and its JSON twin', async () => {
+    const poll = new Poll('only');
+    poll.described.set('i1', { name: 'first', projectId: 'p', region: 'r', instanceId: 'i1' });
+    await poll.run('i1', async () => undefined);
+    board.record(poll, 5);
     const page = await request('/');
     expect(page.status).toBe(200);
-    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = page.headers['content-security-policy'] ?? '';
+    expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
     const html = page.body.toString();
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    expect(html).not.toMatch(/<script|src=|@import|url\(/i);
     expect(html).toContain('href="/metrics"');
-    expect(html).toContain('9.9.9');
-    expect(html).toContain('<td>only</td><td>1</td><td>1</td>');
+    expect(html).toContain('Version 9.9.9');
+    expect(html).toContain('All 1 targets are up.');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    const head = await request('/', 'HEAD');
+    expect(head.body.length).toBe(0);
+    expect(Number(head.headers['content-length'])).toBe(page.body.length);
+    const json = await request('/api/v1/targets?ignored=1');
+    expect(JSON.parse(json.body.toString())).toMatchObject({ schema_version: 1, targets: [{ target_id: 'i1', name: 'first', up: true }] });
+    expect((await request('/api/v1/targets', 'POST')).status).toBe(405);
   });
 
   it('reloads on POST and reports refused configurations with 400', async () => {
