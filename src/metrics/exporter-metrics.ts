@@ -172,4 +172,18 @@ export class ExporterMetrics {
     }
     return this.lastRendering.metrics;
   }
+
+  readonly authBreakerTrips = new Counter({
+    name: `${PREFIX}auth_breaker_trips_total`,
+    help: 'Times a project\'s credentials were refused and its requests held back for a back-off, by project.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
+
+  readonly authBreakerOpen = new Gauge({
+    name: `${PREFIX}auth_breaker_open`,
+    help: '1 while a project\'s requests are held back after its credentials were refused, else 0.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
 }
