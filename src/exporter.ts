@@ -101,6 +101,7 @@ export class Exporter {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
     const schedules = config.collectors;
+    this.store.gracePolls = schedules.gracePolls;
     const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
     const jobs = collectors
       .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight));

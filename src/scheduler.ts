@@ -137,8 +137,8 @@ export function collectorJob(collector: Collector, schedule: string, store: Snap
       if (signal.reason instanceof SchedulerStopped) return; // a poll cut short by shutdown publishes nothing
       store.commit(poll);
       const failures = poll.failures;
-      for (const [targetId, error] of failures) {
-        log.warn({ collector: collector.name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');
+      for (const { target, error } of failures) {
+        log.warn({ collector: collector.name, ...target.labels, name: target.name, ...errorFields(error) }, 'target poll failed');
       }
       metrics.polls.inc({ collector: collector.name, result: failures.length === 0 ? 'success' : 'partial_failure' });
       metrics.targets.set({ collector: collector.name }, poll.targets.size);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Collector } from '../src/collectors/collector.js';
 import { ExporterMetrics } from '../src/metrics/exporter-metrics.js';
-import { SnapshotStore, gaugeFamily, type Poll } from '../src/metrics/snapshot.js';
+import { SnapshotStore, gaugeFamily, instanceTarget, type Poll } from '../src/metrics/snapshot.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Scheduler, collectorJob, withDeadline } from '../src/scheduler.js';
@@ -24,7 +24,7 @@ class GatedCollector implements Collector {
       this.release = resolve;
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    await poll.run('target', async (samples) => {
+    await poll.run(instanceTarget('target'), async (samples) => {
       signal.throwIfAborted();
       samples.set(FAMILY, {}, this.started);
     });

@@ -5,7 +5,7 @@
 // counts as separate metrics rather than a cross product. No SQL text or session id becomes a label.
 import type { HtapInstance, HtapProcess } from '../cloud/taurusdb.js';
 import type { HtapProcessesConfig } from '../config/types.js';
-import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
+import { gaugeFamily, type GaugeFamily, type Poll, type Samples, type TargetRef } from '../metrics/snapshot.js';
 import type { Collector } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
@@ -25,7 +25,7 @@ const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
 const SESSION_MAX_DURATION = gaugeFamily('huaweicloud_taurusdb_htap_session_max_duration_seconds',
   'Longest duration of the HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
 const SESSIONS_LONG_RUNNING = gaugeFamily('huaweicloud_taurusdb_htap_sessions_long_running',
-  'Number of HTAP sessions running for at least long_running_seconds, as of the last poll.', PER_HTAP);
+  'Number of busy HTAP sessions (command not in idle_commands) running for at least long_running_seconds, as of the last poll.', PER_HTAP);
 const SESSIONS_BY_USER = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_user',
   'Number of HTAP sessions per user, as of the last poll.', [...PER_HTAP, 'user']);
 const SESSIONS_BY_DATABASE = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_database',
@@ -68,12 +68,16 @@ export class HtapProcessesCollector implements Collector {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
     }));
-    await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
+    // Health carries both ids, like the session series: instance_id is the TaurusDB id.
+    const targetOf = ({ target, htap }: { target: TaurusDbTarget; htap: HtapInstance }): TargetRef => ({
+      key: htap.id, labels: { instance_id: target.instance.id, htap_instance_id: htap.id }, name: labelValue(htap.name),
+    });
+    await poll.runEach(htapTargets, targetOf, async ({ target, htap }, samples) => {
       const tally = new SessionTally(this.settings);
       for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
         for (const process of page) tally.add(process);
       }
-      tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
+      tally.publish(samples, targetOf({ target, htap }).labels);
     });
   }
 }
@@ -87,18 +91,23 @@ function isStarRocks(htap: HtapInstance): boolean {
 class SessionTally {
   private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
   private readonly keywords = new Normalizer(keyword);
+  /** normalised like the command label, so `Sleep` and ` sleep` are the same idle command */
+  private readonly idleCommands: ReadonlySet<string>;
   private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
   private longRunning = 0;
 
   constructor(private readonly settings: HtapProcessesConfig) {
+    this.idleCommands = new Set(settings.idleCommands.map(keyword));
     this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
       breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
     }));
   }
 
   add(process: HtapProcess): void {
-    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), this.keywords.get(process.command));
-    if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
+    const command = this.keywords.get(process.command);
+    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), command);
+    // An idle connection (a pool's sleeping session) is old, not long-running.
+    if (process.durationSeconds >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
   }
 

@@ -4,7 +4,7 @@
 import type { GaussDbApi } from '../cloud/gaussdb.js';
 import type { TaurusDbApi } from '../cloud/taurusdb.js';
 import type { InstanceRef } from '../config/types.js';
-import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
+import { gaugeFamily, instanceTarget, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
 import { labelValue } from './labels.js';
 
 export interface ProjectInfo {
@@ -54,5 +54,5 @@ export async function pollInstances<T extends Target>(poll: Poll, targets: reado
       region: target.project.region,
     }, 1);
   }
-  await poll.runEach(targets, (target) => target.instance.id, fill);
+  await poll.runEach(targets, (target) => instanceTarget(target.instance.id, labelValue(target.instance.name)), fill);
 }

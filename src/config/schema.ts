@@ -39,7 +39,10 @@ export const DEFAULTS = {
   htapInstancesSchedule: '0 */5 * * * *',
   htapProcessesSchedule: '*/30 * * * * *',
   longRunningSeconds: 60,
+  /** commands of idle sessions (normalised like the `command` label): never long-running */
+  idleCommands: ['sleep', 'daemon'],
   maxLabelValues: 20,
+  gracePolls: 2,
   timeout: '10s',
   retries: 2,
   concurrency: 8,
@@ -252,6 +255,7 @@ const htapProcessesSchema = section(
   z.strictObject({
     schedule: cronSchedule(DEFAULTS.htapProcessesSchedule),
     long_running_seconds: nonNegativeNumber().default(DEFAULTS.longRunningSeconds),
+    idle_commands: z.array(z.string({ error: 'expected a command name such as sleep' })).default([...DEFAULTS.idleCommands]),
     by_user: boolean().default(true),
     by_database: boolean().default(true),
     by_host: boolean().default(false),
@@ -260,6 +264,7 @@ const htapProcessesSchema = section(
 ).transform((collector): HtapProcessesConfig => ({
   schedule: collector.schedule,
   longRunningSeconds: collector.long_running_seconds,
+  idleCommands: collector.idle_commands,
   byUser: collector.by_user,
   byDatabase: collector.by_database,
   byHost: collector.by_host,
@@ -272,12 +277,14 @@ const collectorsSchema = z
     htap_instances: scheduleSchema(DEFAULTS.htapInstancesSchedule),
     htap_processes: htapProcessesSchema,
     discovery: scheduleSchema(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
   .transform((collectors): CollectorsConfig => ({
     sessionOverview: collectors.session_overview,
     htapInstances: collectors.htap_instances,
     htapProcesses: collectors.htap_processes,
     discovery: collectors.discovery,
+    gracePolls: collectors.grace_polls,
   }));
 
 const httpSchema = z

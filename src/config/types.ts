@@ -19,6 +19,8 @@ export interface ScheduleConfig {
 
 export interface HtapProcessesConfig extends ScheduleConfig {
   longRunningSeconds: number;
+  /** commands whose sessions are idle, as written (compared after normalisation) */
+  idleCommands: string[];
   byUser: boolean;
   byDatabase: boolean;
   byHost: boolean;
@@ -31,6 +33,8 @@ export interface CollectorsConfig {
   htapProcesses: HtapProcessesConfig;
   /** when projects with `discover: true` list their instances */
   discovery: ScheduleConfig;
+  /** failed polls in a row through which a target's last good samples stay published */
+  gracePolls: number;
 }
 
 export interface HttpConfig {

@@ -26,24 +26,24 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/** One exposition line: `name{a="x",b="y"} value`. */
+function sampleLine(name: string, labels: ReadonlyArray<readonly [string, string]>, value: number): string {
+  const inner = labels.map(([labelName, labelValue]) => `${labelName}="${escapeLabelValue(labelValue)}"`).join(',');
+  return `${name}${inner ? `{${inner}}` : ''} ${formatValue(value)}\n`;
+}
+
 /** Sample lines of one target (or of a poll's metadata), grouped by family. */
 export class Samples {
   private readonly lines = new Map<GaugeFamily, string>();
 
   /** `labels` must hold a value for each of the family's label names. */
   set(family: GaugeFamily, labels: Readonly<Record<string, string>>, value: number): void {
-    let line = family.name;
-    if (family.labelNames.length > 0) {
-      line += '{';
-      family.labelNames.forEach((labelName, i) => {
-        const labelValue = labels[labelName];
-        if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
-        line += `${i === 0 ? '' : ','}${labelName}="${escapeLabelValue(labelValue)}"`;
-      });
-      line += '}';
-    }
-    line += ` ${formatValue(value)}\n`;
-    this.lines.set(family, (this.lines.get(family) ?? '') + line);
+    const pairs = family.labelNames.map((labelName): [string, string] => {
+      const labelValue = labels[labelName];
+      if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
+      return [labelName, labelValue];
+    });
+    this.lines.set(family, (this.lines.get(family) ?? '') + sampleLine(family.name, pairs, value));
   }
 
   linesOf(family: GaugeFamily): string {
@@ -51,10 +51,26 @@ export class Samples {
   }
 }
 
+/** Whom a poll outcome is about. */
+export interface TargetRef {
+  /** unique among the targets of one collector's poll */
+  readonly key: string;
+  /** the labels of its `huaweicloud_db_up` and `_last_success_timestamp_seconds` series, in order */
+  readonly labels: Readonly<Record<string, string>>;
+  /** its configured or discovered name, for log lines */
+  readonly name: string;
+}
+
+/** A target known by one instance id: a GaussDB or TaurusDB instance. */
+export function instanceTarget(instanceId: string, name: string = instanceId): TargetRef {
+  return { key: instanceId, labels: { instance_id: instanceId }, name };
+}
+
 export interface TargetOutcome {
+  readonly target: TargetRef;
   /** samples when the target's poll succeeded; undefined when it failed */
-  samples: Samples | undefined;
-  error: unknown;
+  readonly samples: Samples | undefined;
+  readonly error: unknown;
 }
 
 /** Targets polled at once when nothing else is said: the default bound on requests in flight. */
@@ -74,12 +90,12 @@ export class Poll {
   constructor(readonly collector: string, private readonly parallelism = DEFAULT_POLL_PARALLELISM) {}
 
   /** `run` for each item, at most `parallelism` at a time, in order. */
-  async runEach<T>(items: readonly T[], idOf: (item: T) => string, fill: (item: T, samples: Samples) => Promise<void>): Promise<void> {
+  async runEach<T>(items: readonly T[], targetOf: (item: T) => TargetRef, fill: (item: T, samples: Samples) => Promise<void>): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const item = items[next++] as T;
-        await this.run(idOf(item), (samples) => fill(item, samples));
+        await this.run(targetOf(item), (samples) => fill(item, samples));
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.parallelism, items.length) }, worker));
@@ -87,28 +103,30 @@ export class Poll {
 
   /**
    * Polls one target: `fill` writes its samples; if it throws, the target is down and publishes
-   * nothing, so a failure half-way never leaves partial data.
+   * nothing new, so a failure half-way never leaves partial data.
    */
-  async run(targetId: string, fill: (samples: Samples) => Promise<void>): Promise<void> {
+  async run(target: TargetRef, fill: (samples: Samples) => Promise<void>): Promise<void> {
     const samples = new Samples();
     try {
       await fill(samples);
-      this.targets.set(targetId, { samples, error: undefined });
+      this.targets.set(target.key, { target, samples, error: undefined });
     } catch (error) {
-      this.targets.set(targetId, { samples: undefined, error });
+      this.targets.set(target.key, { target, samples: undefined, error });
     }
   }
 
-  get failures(): Array<[string, unknown]> {
-    return [...this.targets].filter(([, outcome]) => outcome.samples === undefined).map(([id, outcome]) => [id, outcome.error]);
+  get failures(): TargetOutcome[] {
+    return [...this.targets.values()].filter((outcome) => outcome.samples === undefined);
   }
 }
 
+// Labels: collector, then the target's own (instance_id = the GaussDB or TaurusDB id, and
+// htap_instance_id for collector="htap_processes"), so they join the data series as they are.
 const UP = gaugeFamily('huaweicloud_db_up',
-  '1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
+  '1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
   ['collector', 'instance_id']);
 const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
-  'Unix time of the last successful poll of this target by this collector.',
+  'Unix time of the last successful poll of this target by this collector: the age of its values.',
   ['collector', 'instance_id']);
 
 /** A family with its HELP and TYPE header; nothing when it has no samples. */
@@ -121,12 +139,21 @@ export interface CollectorDescription {
   readonly families: readonly GaugeFamily[];
 }
 
+/** What the store remembers of one target of a collector's last committed poll. */
+interface TargetHealth {
+  target: TargetRef;
+  up: boolean;
+  lastSuccess: number | undefined;
+  /** failed polls in a row (0 when the last one succeeded) */
+  failedPolls: number;
+  /** the samples it publishes: of its last success, kept while within the grace */
+  samples: Samples | undefined;
+}
+
 interface CommittedPoll {
   /** the collector's data families, rendered */
   data: Buffer;
-  /** whether each target of the poll succeeded */
-  up: Map<string, boolean>;
-  lastSuccess: Map<string, number>;
+  targets: Map<string, TargetHealth>;
 }
 
 /** The bytes of /metrics' data part, as of the last commit; gzipped once, on first demand. */
@@ -140,31 +167,41 @@ export interface Exposition {
 export class SnapshotStore {
   private readonly committed = new Map<string, CommittedPoll>();
   private exposition: Exposition = SnapshotStore.expositionOf(Buffer.alloc(0));
+  /**
+   * Failed polls in a row through which a target's last good samples stay published (with `up` 0
+   * and the age in `last_success_timestamp_seconds`), so that one failed poll does not remove
+   * series and restart the `for:` of every alert on them. 0: a failure removes them at once.
+   */
+  gracePolls = 0;
 
   constructor(private readonly collectors: readonly CollectorDescription[]) {}
 
   /**
-   * Swaps in a collector's poll. Only its rendered bytes and per-target health are kept: the
-   * samples themselves are dropped here, so memory holds one copy of the exposition, off the heap.
+   * Swaps in a collector's poll. Per target only its health and the samples it publishes are
+   * kept; the exposition is rendered once here, not per scrape.
    */
   commit(poll: Poll): void {
     const collector = this.collectors.find((c) => c.name === poll.collector);
     if (!collector) throw new Error(`unknown collector ${poll.collector}`);
-    const previous = this.committed.get(poll.collector)?.lastSuccess;
-    const up = new Map<string, boolean>();
-    const lastSuccess = new Map<string, number>();
-    for (const [id, outcome] of poll.targets) {
-      up.set(id, outcome.samples !== undefined);
-      const last = outcome.samples ? poll.startedAt / 1000 : previous?.get(id);
-      if (last !== undefined) lastSuccess.set(id, last);
+    const previous = this.committed.get(poll.collector)?.targets;
+    const targets = new Map<string, TargetHealth>();
+    for (const [key, outcome] of poll.targets) {
+      const before = previous?.get(key);
+      if (outcome.samples) {
+        targets.set(key, { target: outcome.target, up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples });
+      } else {
+        const failedPolls = (before?.failedPolls ?? 0) + 1;
+        const samples = failedPolls <= this.gracePolls ? before?.samples : undefined;
+        targets.set(key, { target: outcome.target, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
+      }
     }
     const parts: Buffer[] = [];
     for (const family of collector.families) {
       let lines = poll.metadata.linesOf(family);
-      for (const outcome of poll.targets.values()) lines += outcome.samples?.linesOf(family) ?? '';
+      for (const health of targets.values()) lines += health.samples?.linesOf(family) ?? '';
       if (lines) parts.push(Buffer.from(renderFamily(family, lines)));
     }
-    this.committed.set(poll.collector, { data: Buffer.concat(parts), up, lastSuccess });
+    this.committed.set(poll.collector, { data: Buffer.concat(parts), targets });
     this.exposition = SnapshotStore.expositionOf(this.render());
   }
 
@@ -179,8 +216,8 @@ export class SnapshotStore {
 
   /** Targets in the collector's last committed poll, and how many of them succeeded. */
   targetStats(collector: string): { targets: number; up: number } {
-    const up = [...(this.committed.get(collector)?.up.values() ?? [])];
-    return { targets: up.length, up: up.filter(Boolean).length };
+    const targets = [...(this.committed.get(collector)?.targets.values() ?? [])];
+    return { targets: targets.length, up: targets.filter((t) => t.up).length };
   }
 
   current(): Exposition {
@@ -189,18 +226,19 @@ export class SnapshotStore {
 
   private render(): Buffer {
     const parts: Buffer[] = [];
-    const health = new Samples();
+    let up = '';
+    let lastSuccess = '';
     for (const { name } of this.collectors) {
       const entry = this.committed.get(name);
       if (!entry) continue;
       parts.push(entry.data);
-      for (const [id, ok] of entry.up) {
-        health.set(UP, { collector: name, instance_id: id }, ok ? 1 : 0);
-        const at = entry.lastSuccess.get(id);
-        if (at !== undefined) health.set(LAST_SUCCESS, { collector: name, instance_id: id }, at);
+      for (const { target, up: ok, lastSuccess: at } of entry.targets.values()) {
+        const labels: Array<[string, string]> = [['collector', name], ...Object.entries(target.labels)];
+        up += sampleLine(UP.name, labels, ok ? 1 : 0);
+        if (at !== undefined) lastSuccess += sampleLine(LAST_SUCCESS.name, labels, at);
       }
     }
-    parts.push(Buffer.from(renderFamily(UP, health.linesOf(UP)) + renderFamily(LAST_SUCCESS, health.linesOf(LAST_SUCCESS))));
+    parts.push(Buffer.from(renderFamily(UP, up) + renderFamily(LAST_SUCCESS, lastSuccess)));
     return Buffer.concat(parts);
   }
 

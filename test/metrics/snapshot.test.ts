@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { gunzipSync } from 'node:zlib';
-import { Poll, SnapshotStore, escapeLabelValue, gaugeFamily } from '../../src/metrics/snapshot.js';
+import { Poll, SnapshotStore, escapeLabelValue, gaugeFamily, instanceTarget } from '../../src/metrics/snapshot.js';
 
 const SESSIONS = gaugeFamily('test_sessions', 'Sessions, as of the last poll.', ['instance_id']);
 const INFO = gaugeFamily('test_info', 'Names.', ['instance_id', 'name']);
@@ -12,7 +12,7 @@ const collectors = [
 async function pollOf(collector: string, outcomes: Record<string, number | Error>): Promise<Poll> {
   const poll = new Poll(collector);
   for (const [id, outcome] of Object.entries(outcomes)) {
-    await poll.run(id, async (samples) => {
+    await poll.run(instanceTarget(id), async (samples) => {
       if (outcome instanceof Error) throw outcome;
       samples.set(SESSIONS, { instance_id: id }, outcome);
     });
@@ -34,11 +34,11 @@ describe('SnapshotStore', () => {
       '# HELP test_info Names.',
       '# TYPE test_info gauge',
       'test_info{instance_id="b",name="orders \\"eu\\""} 1',
-      '# HELP huaweicloud_db_up 1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
+      '# HELP huaweicloud_db_up 1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
       '# TYPE huaweicloud_db_up gauge',
       'huaweicloud_db_up{collector="alpha",instance_id="a"} 1',
       'huaweicloud_db_up{collector="alpha",instance_id="b"} 0',
-      '# HELP huaweicloud_db_last_success_timestamp_seconds Unix time of the last successful poll of this target by this collector.',
+      '# HELP huaweicloud_db_last_success_timestamp_seconds Unix time of the last successful poll of this target by this collector: the age of its values.',
       '# TYPE huaweicloud_db_last_success_timestamp_seconds gauge',
       `huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${at}`,
       '',
@@ -62,6 +62,46 @@ describe('SnapshotStore', () => {
     expect(store.targetStats('alpha')).toEqual({ targets: 2, up: 1 });
   });
 
+  it('keeps the last good samples through grace_polls failed polls, with up 0 and the old success time', async () => {
+    const store = new SnapshotStore(collectors);
+    store.gracePolls = 2;
+    const good = await pollOf('alpha', { a: 7, b: 1 });
+    store.commit(good);
+    const lastGood = `huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${good.startedAt / 1000}`;
+    for (const failed of [1, 2]) {
+      store.commit(await pollOf('alpha', { a: new Error(`blip ${failed}`), b: 2 }));
+      const text = store.current().text;
+      expect({ failed, kept: text.includes('test_sessions{instance_id="a"} 7\n') }).toEqual({ failed, kept: true });
+      expect(text).toContain('huaweicloud_db_up{collector="alpha",instance_id="a"} 0');
+      expect(text).toContain(lastGood);
+      expect(text).toContain('test_sessions{instance_id="b"} 2\n');
+    }
+    // The third failure in a row is past the grace: the values go, the health stays.
+    store.commit(await pollOf('alpha', { a: new Error('down'), b: 3 }));
+    expect(store.current().text).not.toContain('test_sessions{instance_id="a"}');
+    expect(store.current().text).toContain(lastGood);
+    // A success starts the count afresh: one failure after it keeps the new values.
+    store.commit(await pollOf('alpha', { a: 8, b: 3 }));
+    store.commit(await pollOf('alpha', { a: new Error('blip'), b: 3 }));
+    expect(store.current().text).toContain('test_sessions{instance_id="a"} 8\n');
+  });
+
+  it('drops the values of a failed target at once with grace_polls 0', async () => {
+    const store = new SnapshotStore(collectors);
+    store.commit(await pollOf('alpha', { a: 7 }));
+    store.commit(await pollOf('alpha', { a: new Error('blip') }));
+    expect(store.current().text).not.toContain('test_sessions{instance_id="a"}');
+  });
+
+  it('labels health series with the labels of the target, after collector', async () => {
+    const store = new SnapshotStore(collectors);
+    const poll = new Poll('alpha');
+    await poll.run({ key: 'h1', labels: { instance_id: 't1', htap_instance_id: 'h1' }, name: 'olap' }, async () => undefined);
+    store.commit(poll);
+    expect(store.current().text).toContain('huaweicloud_db_up{collector="alpha",instance_id="t1",htap_instance_id="h1"} 1\n');
+    expect(store.current().text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="t1",htap_instance_id="h1"} ${poll.startedAt / 1000}\n`);
+  });
+
   it('is ready only once every collector has committed a poll', async () => {
     const store = new SnapshotStore(collectors);
     expect(store.ready).toBe(false);
@@ -74,7 +114,7 @@ describe('SnapshotStore', () => {
   it('publishes nothing of a target whose fill fails half-way', async () => {
     const store = new SnapshotStore(collectors);
     const poll = new Poll('alpha');
-    await poll.run('x', async (samples) => {
+    await poll.run(instanceTarget('x'), async (samples) => {
       samples.set(SESSIONS, { instance_id: 'x' }, 5);
       throw new Error('page 2 failed');
     });

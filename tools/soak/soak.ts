@@ -298,6 +298,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     end = activeResources();
     const expected = expectedExposition(sim.fleet, {
       longRunningSeconds: config.collectors.htapProcesses.longRunningSeconds,
+      idleCommands: config.collectors.htapProcesses.idleCommands,
       maxLabelValues: config.collectors.htapProcesses.maxLabelValues,
       byUser: config.collectors.htapProcesses.byUser,
       byDatabase: config.collectors.htapProcesses.byDatabase,
