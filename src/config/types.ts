@@ -2,6 +2,8 @@
 // variables interpolated, `*_file` secrets read, durations in milliseconds, endpoints filled in.
 // `schema.ts` turns the YAML file (snake_case keys) into this shape.
 
+import type { CollectorsSettings } from '../collectors/index.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface WebConfig {
@@ -17,25 +19,13 @@ export interface ScheduleConfig {
   schedule: string;
 }
 
-export interface HtapProcessesConfig extends ScheduleConfig {
-  longRunningSeconds: number;
-  /** commands whose sessions are idle, as written (compared after normalisation) */
-  idleCommands: string[];
-  byUser: boolean;
-  byDatabase: boolean;
-  byHost: boolean;
-  maxLabelValues: number;
-}
-
-export interface CollectorsConfig {
-  sessionOverview: ScheduleConfig;
-  htapInstances: ScheduleConfig;
-  htapProcesses: HtapProcessesConfig;
-  /** when projects with `discover: true` list their instances */
+/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), when
+ *  projects with `discover: true` list their instances, and the failed-poll grace. */
+export type CollectorsConfig = CollectorsSettings & {
   discovery: ScheduleConfig;
   /** failed polls in a row through which a target's last good samples stay published */
-  gracePolls: number;
-}
+  grace_polls: number;
+};
 
 export interface HttpConfig {
   timeoutMs: number;
@@ -59,8 +49,9 @@ export interface InstanceRef {
 
 export interface Endpoints {
   iam: string;
-  gaussdb: string;
-  taurusdb: string;
+  /** undefined where the SDK has no endpoint in the region and the file gives none (service unused) */
+  gaussdb: string | undefined;
+  taurusdb: string | undefined;
 }
 
 export interface EngineConfig {

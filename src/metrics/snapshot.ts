@@ -4,6 +4,7 @@
 // scrape sees either the previous poll or the new one, never a half-finished one. The text
 // exposition is rendered once per commit (and gzipped once, on first demand), not per scrape.
 import { gzipSync } from 'node:zlib';
+import type { TargetDescription } from '../status/target-status.js';
 
 export interface GaugeFamily {
   readonly name: string;
@@ -51,26 +52,10 @@ export class Samples {
   }
 }
 
-/** Whom a poll outcome is about. */
-export interface TargetRef {
-  /** unique among the targets of one collector's poll */
-  readonly key: string;
-  /** the labels of its `huaweicloud_db_up` and `_last_success_timestamp_seconds` series, in order */
-  readonly labels: Readonly<Record<string, string>>;
-  /** its configured or discovered name, for log lines */
-  readonly name: string;
-}
-
-/** A target known by one instance id: a GaussDB or TaurusDB instance. */
-export function instanceTarget(instanceId: string, name: string = instanceId): TargetRef {
-  return { key: instanceId, labels: { instance_id: instanceId }, name };
-}
-
 export interface TargetOutcome {
-  readonly target: TargetRef;
   /** samples when the target's poll succeeded; undefined when it failed */
-  readonly samples: Samples | undefined;
-  readonly error: unknown;
+  samples: Samples | undefined;
+  error: unknown;
 }
 
 /** Targets polled at once when nothing else is said: the default bound on requests in flight. */
@@ -81,6 +66,8 @@ export class Poll {
   readonly targets = new Map<string, TargetOutcome>();
   /** descriptive series published whatever the targets' outcome (e.g. `_info` from configuration) */
   readonly metadata = new Samples();
+  /** who each target is, for the status page (not published on /metrics) */
+  readonly described = new Map<string, TargetDescription>();
   readonly startedAt = Date.now();
 
   /**
@@ -90,12 +77,12 @@ export class Poll {
   constructor(readonly collector: string, private readonly parallelism = DEFAULT_POLL_PARALLELISM) {}
 
   /** `run` for each item, at most `parallelism` at a time, in order. */
-  async runEach<T>(items: readonly T[], targetOf: (item: T) => TargetRef, fill: (item: T, samples: Samples) => Promise<void>): Promise<void> {
+  async runEach<T>(items: readonly T[], idOf: (item: T) => string, fill: (item: T, samples: Samples) => Promise<void>): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const item = items[next++] as T;
-        await this.run(targetOf(item), (samples) => fill(item, samples));
+        await this.run(idOf(item), (samples) => fill(item, samples));
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.parallelism, items.length) }, worker));
@@ -103,29 +90,28 @@ export class Poll {
 
   /**
    * Polls one target: `fill` writes its samples; if it throws, the target is down and publishes
-   * nothing new, so a failure half-way never leaves partial data.
+   * nothing, so a failure half-way never leaves partial data.
    */
-  async run(target: TargetRef, fill: (samples: Samples) => Promise<void>): Promise<void> {
+  async run(targetId: string, fill: (samples: Samples) => Promise<void>): Promise<void> {
     const samples = new Samples();
     try {
       await fill(samples);
-      this.targets.set(target.key, { target, samples, error: undefined });
+      this.targets.set(targetId, { samples, error: undefined });
     } catch (error) {
-      this.targets.set(target.key, { target, samples: undefined, error });
+      this.targets.set(targetId, { samples: undefined, error });
     }
   }
 
-  get failures(): TargetOutcome[] {
-    return [...this.targets.values()].filter((outcome) => outcome.samples === undefined);
+  get failures(): Array<[string, unknown]> {
+    return [...this.targets].filter(([, outcome]) => outcome.samples === undefined).map(([id, outcome]) => [id, outcome.error]);
   }
 }
 
-// Labels: collector, then the target's own (instance_id = the GaussDB or TaurusDB id, and
-// htap_instance_id for collector="htap_processes"), so they join the data series as they are.
-const UP = gaugeFamily('huaweicloud_db_up',
+// Labels: collector, then the target's own (see healthLabels), so they join the data series as they are.
+export const UP = gaugeFamily('huaweicloud_db_up',
   '1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
   ['collector', 'instance_id']);
-const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
+export const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
   'Unix time of the last successful poll of this target by this collector: the age of its values.',
   ['collector', 'instance_id']);
 
@@ -139,9 +125,22 @@ export interface CollectorDescription {
   readonly families: readonly GaugeFamily[];
 }
 
+/**
+ * A target's own labels, as its health series and failure log lines carry them: instance_id is
+ * the GaussDB or TaurusDB id, and an HTAP target adds htap_instance_id, as its session series do.
+ * A target nobody described is known by its id.
+ */
+export function targetLabels(id: string, described: TargetDescription | undefined): Record<string, string> {
+  if (!described) return { instance_id: id };
+  return described.htapInstanceId === undefined
+    ? { instance_id: described.instanceId }
+    : { instance_id: described.instanceId, htap_instance_id: described.htapInstanceId };
+}
+
 /** What the store remembers of one target of a collector's last committed poll. */
 interface TargetHealth {
-  target: TargetRef;
+  /** the labels of its health series after `collector` */
+  labels: ReadonlyArray<readonly [string, string]>;
   up: boolean;
   lastSuccess: number | undefined;
   /** failed polls in a row (0 when the last one succeeded) */
@@ -185,14 +184,15 @@ export class SnapshotStore {
     if (!collector) throw new Error(`unknown collector ${poll.collector}`);
     const previous = this.committed.get(poll.collector)?.targets;
     const targets = new Map<string, TargetHealth>();
-    for (const [key, outcome] of poll.targets) {
-      const before = previous?.get(key);
+    for (const [id, outcome] of poll.targets) {
+      const before = previous?.get(id);
+      const labels = Object.entries(targetLabels(id, poll.described.get(id)));
       if (outcome.samples) {
-        targets.set(key, { target: outcome.target, up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples });
+        targets.set(id, { labels, up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples });
       } else {
         const failedPolls = (before?.failedPolls ?? 0) + 1;
         const samples = failedPolls <= this.gracePolls ? before?.samples : undefined;
-        targets.set(key, { target: outcome.target, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
+        targets.set(id, { labels, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
       }
     }
     const parts: Buffer[] = [];
@@ -232,8 +232,9 @@ export class SnapshotStore {
       const entry = this.committed.get(name);
       if (!entry) continue;
       parts.push(entry.data);
-      for (const { target, up: ok, lastSuccess: at } of entry.targets.values()) {
-        const labels: Array<[string, string]> = [['collector', name], ...Object.entries(target.labels)];
+      for (const target of entry.targets.values()) {
+        const labels: Array<readonly [string, string]> = [['collector', name], ...target.labels];
+        const { up: ok, lastSuccess: at } = target;
         up += sampleLine(UP.name, labels, ok ? 1 : 0);
         if (at !== undefined) lastSuccess += sampleLine(LAST_SUCCESS.name, labels, at);
       }

@@ -87,9 +87,9 @@ describe('malformed JSON', () => {
     const metrics = await tick(stack, 'htap_processes');
     expectHtapDown(metrics, demo.smallHtapId);
     const small = stack.sim.fleet.projects[0]?.taurusdb.flatMap((t) => t.htap.map((h) => ({ t, h }))).find(({ h }) => h.id === demo.smallHtapId);
-    // Both ids, as on the session series, and the HTAP instance's name.
+    // Both ids, as on the session series, and the name of its TaurusDB instance.
     expect(failureLogs(stack, demo.smallHtapId).at(-1)).toMatchObject({
-      collector: 'htap_processes', instance_id: small?.t.id, htap_instance_id: demo.smallHtapId, name: small?.h.name,
+      collector: 'htap_processes', instance_id: small?.t.id, htap_instance_id: demo.smallHtapId, name: small?.t.name,
       api: PROCESS, request_id: requestsFor(stack, PROCESS, demo.smallHtapId)[0]?.requestId,
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { gunzipSync } from 'node:zlib';
-import { Poll, SnapshotStore, escapeLabelValue, gaugeFamily, instanceTarget } from '../../src/metrics/snapshot.js';
+import { Poll, SnapshotStore, escapeLabelValue, gaugeFamily } from '../../src/metrics/snapshot.js';
 
 const SESSIONS = gaugeFamily('test_sessions', 'Sessions, as of the last poll.', ['instance_id']);
 const INFO = gaugeFamily('test_info', 'Names.', ['instance_id', 'name']);
@@ -12,7 +12,7 @@ const collectors = [
 async function pollOf(collector: string, outcomes: Record<string, number | Error>): Promise<Poll> {
   const poll = new Poll(collector);
   for (const [id, outcome] of Object.entries(outcomes)) {
-    await poll.run(instanceTarget(id), async (samples) => {
+    await poll.run(id, async (samples) => {
       if (outcome instanceof Error) throw outcome;
       samples.set(SESSIONS, { instance_id: id }, outcome);
     });
@@ -93,10 +93,11 @@ describe('SnapshotStore', () => {
     expect(store.current().text).not.toContain('test_sessions{instance_id="a"}');
   });
 
-  it('labels health series with the labels of the target, after collector', async () => {
+  it('labels health series with the ids of the described target, after collector: both ids for an HTAP target', async () => {
     const store = new SnapshotStore(collectors);
     const poll = new Poll('alpha');
-    await poll.run({ key: 'h1', labels: { instance_id: 't1', htap_instance_id: 'h1' }, name: 'olap' }, async () => undefined);
+    poll.described.set('h1', { name: 'olap', projectId: 'p1', region: 'r1', instanceId: 't1', htapInstanceId: 'h1' });
+    await poll.run('h1', async () => undefined);
     store.commit(poll);
     expect(store.current().text).toContain('huaweicloud_db_up{collector="alpha",instance_id="t1",htap_instance_id="h1"} 1\n');
     expect(store.current().text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="t1",htap_instance_id="h1"} ${poll.startedAt / 1000}\n`);
@@ -114,7 +115,7 @@ describe('SnapshotStore', () => {
   it('publishes nothing of a target whose fill fails half-way', async () => {
     const store = new SnapshotStore(collectors);
     const poll = new Poll('alpha');
-    await poll.run(instanceTarget('x'), async (samples) => {
+    await poll.run('x', async (samples) => {
       samples.set(SESSIONS, { instance_id: 'x' }, 5);
       throw new Error('page 2 failed');
     });

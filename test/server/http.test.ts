@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Poll, SnapshotStore, gaugeFamily, instanceTarget } from '../../src/metrics/snapshot.js';
+import { Poll, SnapshotStore, gaugeFamily } from '../../src/metrics/snapshot.js';
 import { EXPOSITION_CONTENT_TYPE, createHandler } from '../../src/server/http.js';
+import { StatusBoard } from '../../src/status/target-status.js';
 
 const FAMILY = gaugeFamily('test_value', 'A value.', ['instance_id']);
 const store = new SnapshotStore([{ name: 'only', families: [FAMILY] }]);
@@ -36,6 +37,7 @@ beforeAll(async () => {
     },
     ready: () => store.ready,
     landing: () => ({ version: '9.9.9', collectors: [{ name: 'only', ...store.targetStats('only') }] }),
+    operator: { status: new StatusBoard() },
     reload: async () => {
       reloads += 1;
       return reloadProblems;
@@ -53,7 +55,7 @@ describe('HTTP endpoints', () => {
   it('is not ready before the first poll, then ready', async () => {
     expect((await request('/-/ready')).status).toBe(503);
     const poll = new Poll('only');
-    await poll.run(instanceTarget('i1'), async (samples) => samples.set(FAMILY, { instance_id: 'i1' }, 42));
+    await poll.run('i1', async (samples) => samples.set(FAMILY, { instance_id: 'i1' }, 42));
     store.commit(poll);
     expect((await request('/-/ready')).status).toBe(200);
     expect((await request('/-/healthy')).status).toBe(200);
