@@ -1,4 +1,4 @@
-// Command-line parsing: the SPEC's flags and nothing else.
+// Command-line parsing: the flags of docs/contract.md and nothing else.
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './config/types.js';
 import type { Shard } from './discovery.js';

@@ -296,7 +296,7 @@ function sourceState(): { commit: string; modifiedSources: string[] } {
   try {
     return {
       commit: git('rev-parse', '--short', 'HEAD'),
-      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '' && !line.includes('src/bench/')).map((line) => line.slice(3)),
+      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '').map((line) => line.slice(3)),
     };
   } catch {
     return { commit: 'unknown', modifiedSources: [] };
