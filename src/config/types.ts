@@ -12,6 +12,8 @@ export interface WebConfig {
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
+  /** POST /-/reload is served (else 403); SIGHUP reloads either way */
+  enableLifecycle: boolean;
 }
 
 export interface ScheduleConfig {
