@@ -4,6 +4,7 @@
 // snapshot store. A reload builds the whole runtime afresh from the new configuration and swaps
 // it in; the store (and so /metrics) carries over.
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
+import { AnswerAnomalies } from './cloud/anomalies.js';
 import { ProjectClient } from './cloud/client.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
 import { IAM_API, IamTokenAuthenticator } from './cloud/iam.js';
@@ -130,6 +131,7 @@ export interface PollingDeps {
 export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: Collector[]; transports: HttpTransport[] } {
   const { metrics, retryPolicy } = deps;
   const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
+  const anomalies = new AnswerAnomalies(metrics, deps.log);
   const transports: HttpTransport[] = [];
   const projects: ProjectTargets[] = config.projects.map((project) => {
     const transport = new HttpTransport({
@@ -146,6 +148,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
       globalLimiter: everyProject,
       retryPolicy,
       metrics,
+      anomalies,
     });
     return {
       project: { projectId: project.projectId, region: project.region },

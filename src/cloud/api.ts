@@ -1,6 +1,8 @@
 // What the service modules (gaussdb.ts, taurusdb.ts) need from the transport: one authenticated,
 // retried, concurrency-bounded JSON GET against a project's endpoint.
 
+import type { AnomalySink } from './anomalies.js';
+
 export type Service = 'gaussdb' | 'taurusdb';
 
 export interface RequestOptions {
@@ -17,7 +19,7 @@ export interface JsonAnswer {
   requestId: string;
 }
 
-export interface ProjectApi {
+export interface ProjectApi extends AnomalySink {
   readonly projectId: string;
   readonly region: string;
   /** GET `path` (starting with /v3/) on the service's endpoint */
