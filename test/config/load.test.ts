@@ -44,20 +44,21 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '' },
+  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
-    sessionOverview: { schedule: '*/30 * * * * *' },
-    htapInstances: { schedule: '0 */5 * * * *' },
-    htapProcesses: {
+    session_overview: { schedule: '*/30 * * * * *' },
+    htap_instances: { schedule: '0 */5 * * * *' },
+    htap_processes: {
       schedule: '*/30 * * * * *',
-      longRunningSeconds: 60,
+      longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'],
       byUser: true,
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
     },
     discovery: { schedule: '0 */10 * * * *' },
+    grace_polls: 2,
   },
   http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
@@ -139,20 +140,21 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
+      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
-        sessionOverview: { schedule: '0 * * * *' },
-        htapInstances: { schedule: '*/10 * * * * *' },
-        htapProcesses: {
+        session_overview: { schedule: '0 * * * *' },
+        htap_instances: { schedule: '*/10 * * * * *' },
+        htap_processes: {
           schedule: '*/15 * * * * *',
-          longRunningSeconds: 2.5,
+          longRunningSeconds: 2.5, idleCommands: ['sleep', 'daemon'],
           byUser: false,
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
         },
         discovery: { schedule: '0 0 * * * *' },
+        grace_polls: 2,
       },
       http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [
@@ -219,8 +221,8 @@ describe('environment variables', () => {
     const top = 'http: { retries: "${RETRIES:-3}", timeout: "${TIMEOUT:-2s}" }\ncollectors: { htap_processes: { by_host: "${BY_HOST}", max_label_values: "${MAX}" } }';
     const config = parseConfig(file(AKSK, top), { BY_HOST: 'true', MAX: '7' }, dir);
     expect(config.http).toEqual({ timeoutMs: 2000, retries: 3, concurrency: 8, maxInFlight: 64 });
-    expect(config.collectors.htapProcesses.byHost).toBe(true);
-    expect(config.collectors.htapProcesses.maxLabelValues).toBe(7);
+    expect(config.collectors.htap_processes.byHost).toBe(true);
+    expect(config.collectors.htap_processes.maxLabelValues).toBe(7);
   });
 
   it('reports every unset variable with its own path', () => {
@@ -314,8 +316,8 @@ describe('cron schedules', () => {
   it('accepts 5 and 6 fields', () => {
     const top = 'collectors: { session_overview: { schedule: "*/5 * * * *" }, htap_instances: { schedule: "15 */2 * * * *" } }';
     const config = parseConfig(file(AKSK, top), {}, dir);
-    expect(config.collectors.sessionOverview).toEqual({ schedule: '*/5 * * * *' });
-    expect(config.collectors.htapInstances).toEqual({ schedule: '15 */2 * * * *' });
+    expect(config.collectors.session_overview).toEqual({ schedule: '*/5 * * * *' });
+    expect(config.collectors.htap_instances).toEqual({ schedule: '15 */2 * * * *' });
   });
 
   it('reports bad expressions with their paths', () => {
@@ -554,11 +556,11 @@ projects:
     expect((error as ConfigError).name).toBe('ConfigError');
   });
 
-  it('reports YAML syntax errors with line and column', () => {
+  it('reports YAML syntax errors with line, column and kind', () => {
     expect(problems('projects:\n  - region: a\n  region: b\n')).toEqual([
-      'line 3, column 1: All mapping items must start at the same column',
+      'line 3, column 1: invalid YAML: bad indentation (BAD_INDENT)',
     ]);
-    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('never puts a secret value in a problem message', () => {
