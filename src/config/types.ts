@@ -2,11 +2,20 @@
 // variables interpolated, `*_file` secrets read, durations in milliseconds, endpoints filled in.
 // `schema.ts` turns the YAML file (snake_case keys) into this shape.
 
+/** The Huawei Cloud database services this exporter reads, as the configuration names them. */
+export type Service = 'gaussdb' | 'taurusdb';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
-export interface WebConfig {
-  /** host:port, e.g. "0.0.0.0:10110" */
-  listenAddress: string;
+/** Where the server listens: `listen_address` split; an empty host means every interface. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The `web:` section of the exporter's file (the web config file it names is `WebConfigFile`). */
+export interface WebSection {
+  listenAddress: ListenAddress;
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
@@ -79,7 +88,7 @@ export interface ProjectConfig {
 }
 
 export interface Config {
-  web: WebConfig;
+  web: WebSection;
   logLevel: LogLevel;
   collectors: CollectorsConfig;
   http: HttpConfig;
