@@ -68,6 +68,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       version: options.version,
       collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
     }),
+    operator: { status: exporter.status },
     reload,
   }), web.configFile, log);
   const { host, port } = web.listenAddress;

@@ -20,6 +20,7 @@ import { bcryptCost, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from '../server/basic-au
 import { inFileOrder, issueProblems, parseYaml } from './document.js';
 import { durationSchema } from './duration.js';
 import { configErrorMap } from './error-map.js';
+import { list, section } from './fields.js';
 import { fileError, fileStamp, type Seen } from './files.js';
 import { ConfigError, type Problem } from './problems.js';
 import { readTlsMaterial, TLS_VERSIONS, type TlsMaterial, type TlsVersionName } from './tls-material.js';
@@ -124,11 +125,6 @@ export class WebConfigError extends ConfigError {
 // ---------------------------------------------------------------------------------------------
 // The schema
 
-/** An absent section, or one with every key commented out (YAML null), is an empty one. */
-function section<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => value ?? {}, schema);
-}
-
 /** Blank (null or "") is as good as absent, as Go's YAML decoder leaves the zero value. */
 function blankIsAbsent<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null || value === '' ? undefined : value), schema);
@@ -136,7 +132,7 @@ function blankIsAbsent<T extends z.ZodType>(schema: T) {
 
 const text = () => blankIsAbsent(z.string().optional());
 const flag = (fallback: boolean) => blankIsAbsent(z.boolean().default(fallback));
-const stringList = () => z.preprocess((value) => value ?? [], z.array(z.string()));
+const stringList = () => list(z.string());
 const tlsVersion = (fallback: TlsVersionName) => blankIsAbsent(z.enum(TLS_VERSION_NAMES).default(fallback));
 
 /** Go names → OpenSSL names through `table`, a problem for each name it does not know. */
@@ -229,8 +225,7 @@ const httpServerSchema = section(z.strictObject({
 
 const BCRYPT_EXPECTED = `must be a bcrypt hash ($2a$, $2b$ or $2y$) with a cost from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST}, as made by htpasswd -nBC 10`;
 
-const usersSchema = z.preprocess(
-  (value) => value ?? {},
+const usersSchema = section(
   z.record(
     z.string(),
     // The user name is no secret, but the hash is: the message never echoes it.

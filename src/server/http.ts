@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { RenderedMetrics } from '../metrics/exporter-metrics.js';
 import type { Exposition } from '../metrics/snapshot.js';
 import { landingPage, type LandingInfo } from './landing.js';
+import { operatorRoutes, type OperatorViews } from './pages/routes.js';
 
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -15,6 +16,8 @@ export interface ServerHandlers {
   exporterMetrics: () => Promise<RenderedMetrics>;
   ready: () => boolean;
   landing: () => LandingInfo;
+  /** the status and sessions pages, and their JSON twins */
+  operator: OperatorViews;
   /** re-reads the configuration; resolves to problems (empty when it took effect) */
   reload: () => Promise<string[]>;
 }
@@ -40,6 +43,13 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
         else send(res, 400, 'text/plain', `Configuration refused, the previous one stays:\n${problems.join('\n')}\n`);
       },
     }],
+    ...operatorRoutes(handlers.operator).map(([path, page]): [string, Route] => [path, {
+      methods: ['GET', 'HEAD'],
+      handle: (req, res) => {
+        const { contentType, body } = page(new URL(req.url ?? '/', 'http://localhost').searchParams);
+        send(res, 200, contentType, body); // node sends no body in answer to HEAD
+      },
+    }]),
   ]);
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
@@ -80,9 +90,9 @@ function acceptsGzip(header: string | undefined): boolean {
   return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header);
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer, headOnly = false): void {
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(headOnly ? undefined : body);
+  res.end(body);
 }

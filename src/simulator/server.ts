@@ -7,6 +7,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { ExpiredTokenAnswers, withGatewayRequestId } from './gateway.js';
 import { verifySignature } from './verify.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
 import { Faults, parseFaultSpec, type ApiName, type FaultPlan, type FaultSpec } from './faults.js';
@@ -66,6 +67,8 @@ export interface RequestRecord {
   auth: 'token' | 'aksk' | 'none';
   /** the fault that decided the answer, if any */
   fault?: FaultSpec['kind'];
+  /** `error_code` of an error answer */
+  errorCode?: string;
   requestId: string;
 }
 
@@ -157,7 +160,6 @@ function dbsError(status: number, code: string, msg: string): Reply {
 const notFoundInstance = (): Reply => dbsError(400, 'DBS.200022', 'Instance not found.');
 const apiNotFound = (): Reply => dbsError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
 const badCredentials = (why: string): Reply => dbsError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${why}`);
-const tokenExpired = (): Reply => dbsError(401, 'APIGW.0307', 'The token must be updated.');
 // IAM answers in Keystone's shape, not the gateway's.
 const iamError = (code: number, title: string, message: string): Reply => ({ status: code, body: { error: { code, message, title } } });
 
@@ -196,6 +198,7 @@ export class Simulator {
   issuedTokens = 0;
 
   private readonly tokens = new Map<string, TokenRecord>();
+  private readonly expiredTokenAnswers: ExpiredTokenAnswers;
   private readonly timers = new Set<NodeJS.Timeout>();
   private tickTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
@@ -206,6 +209,7 @@ export class Simulator {
     fleet: Fleet,
   ) {
     this.fleet = fleet;
+    this.expiredTokenAnswers = new ExpiredTokenAnswers(fleet.seed);
     const url = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     this.endpoints = { iam: url(servers.iam), gaussdb: url(servers.gaussdb), taurusdb: url(servers.taurusdb) };
     if (options.tickMs > 0) {
@@ -339,7 +343,7 @@ export class Simulator {
         });
         return;
       case 'token_expired':
-        this.send(res, entry, tokenExpired());
+        this.send(res, entry, this.tokenExpired());
         return;
       default:
         break;
@@ -417,7 +421,7 @@ export class Simulator {
       if (token !== this.credentials.token) {
         const issued = this.tokens.get(token);
         if (!issued) return badCredentials('the token is invalid');
-        if (Date.now() >= issued.expiresAt) return tokenExpired();
+        if (Date.now() >= issued.expiresAt) return this.tokenExpired();
         if (issued.projectId !== projectId) return badCredentials(`the token is not scoped to project ${projectId}`);
       }
     } else if (req.headers.authorization !== undefined) {
@@ -436,6 +440,11 @@ export class Simulator {
     }
     if (!this.fleet.project(projectId)) return badCredentials(`project ${projectId} does not belong to this account`);
     return undefined;
+  }
+
+  private tokenExpired(): Reply {
+    const { code, msg } = this.expiredTokenAnswers.next();
+    return dbsError(401, code, msg);
   }
 
   // --- APIs ----------------------------------------------------------------------------------
@@ -620,7 +629,10 @@ export class Simulator {
   private send(res: ServerResponse, entry: RequestRecord | undefined, reply: Reply, rawBody?: string): void {
     if (res.destroyed) return;
     if (entry) entry.status = reply.status;
-    const text = rawBody ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+    const code = path(reply.body, 'error_code');
+    if (entry && typeof code === 'string') entry.errorCode = code;
+    const body = entry && reply.status >= 400 ? withGatewayRequestId(reply.body, entry.requestId) : reply.body;
+    const text = rawBody ?? (body === undefined ? '' : JSON.stringify(body));
     const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': Buffer.byteLength(text) };
     if (text !== '') headers['Content-Type'] = 'application/json;charset=UTF-8';
     res.writeHead(reply.status, headers);

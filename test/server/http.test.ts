@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Poll, SnapshotStore, gaugeFamily } from '../../src/metrics/snapshot.js';
 import { EXPOSITION_CONTENT_TYPE, createHandler } from '../../src/server/http.js';
+import { StatusBoard } from '../../src/status/target-status.js';
 
 const FAMILY = gaugeFamily('test_value', 'A value.', ['instance_id']);
 const store = new SnapshotStore([{ name: 'only', families: [FAMILY] }]);
@@ -36,6 +37,7 @@ beforeAll(async () => {
     },
     ready: () => store.ready,
     landing: () => ({ version: '9.9.9', collectors: [{ name: 'only', ...store.targetStats('only') }] }),
+    operator: { status: new StatusBoard() },
     reload: async () => {
       reloads += 1;
       return reloadProblems;

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
 import { countSeries } from './exposition.js';
-import { Child, cpuSeconds, median, round, type Message } from './ipc.js';
+import { Child, closeServer, cpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
@@ -136,10 +136,10 @@ function benchConfig(sim: SimReady, options: Options): Config {
     web: { listenAddress: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', configFile: '' },
     logLevel: 'info',
     collectors: {
-      sessionOverview: never,
-      htapInstances: never,
+      session_overview: never,
+      htap_instances: never,
       // The product's defaults.
-      htapProcesses: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
       discovery: never,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
@@ -279,12 +279,6 @@ async function listen(server: http.Server): Promise<string> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
-}
-
-async function closeServer(server: http.Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
 }
 
 /** The fleet and load the targets are set for. */
@@ -450,6 +444,7 @@ async function main(): Promise<void> {
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
       landing: () => ({ version, collectors: [] }),
+      operator: { status: exporter.status },
       reload: async () => [],
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
