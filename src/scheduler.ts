@@ -70,6 +70,13 @@ export class Scheduler {
     await Promise.all(this.jobs.filter((job) => job.runAtStart).map((job) => this.run(job, this.defaultDeadlineMs)));
   }
 
+  /** Stops scheduling and waits for the runs in flight to finish, each within its deadline. */
+  async drain(): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks.length = 0;
+    await Promise.allSettled(this.running.values());
+  }
+
   /** Stops scheduling, aborts runs in flight and waits for them to wind down. */
   async stop(): Promise<void> {
     for (const task of this.tasks) await task.destroy();

@@ -141,11 +141,13 @@ function webSchema(options: SchemaOptions) {
           }
           return path;
         }),
+      enable_lifecycle: boolean().default(false),
     })
     .transform((web): WebSection => ({
       listenAddress: web.listen_address,
       telemetryPath: web.telemetry_path,
       configFile: web.config_file,
+      enableLifecycle: web.enable_lifecycle,
     }));
 }
 

@@ -21,6 +21,8 @@ export interface WebSection {
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
+  /** POST /-/reload is served (else 403); SIGHUP reloads either way */
+  enableLifecycle: boolean;
 }
 
 export interface ScheduleConfig {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { ExpiredTokenAnswers, withGatewayRequestId } from './gateway.js';
+import { RenderedPages } from './rendered-pages.js';
 import { verifySignature } from './verify.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
 import { Faults, parseFaultSpec, type ApiName, type FaultPlan, type FaultSpec } from './faults.js';
@@ -127,6 +128,8 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** `body` already rendered as JSON, sent as is */
+  rendered?: Buffer;
 }
 
 interface RouteMatch {
@@ -150,6 +153,7 @@ interface TokenRecord {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 const MAX_TOKENS = 10_000;
 const DAY_MS = 86_400_000;
 
@@ -199,6 +203,10 @@ export class Simulator {
 
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly expiredTokenAnswers: ExpiredTokenAnswers;
+  private readonly renderedPages: RenderedPages;
+  /** request ids: a random prefix per simulator and a counter, unique without random bytes per request */
+  private readonly requestIdPrefix = randomBytes(8).toString('hex');
+  private requestCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private tickTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
@@ -210,6 +218,7 @@ export class Simulator {
   ) {
     this.fleet = fleet;
     this.expiredTokenAnswers = new ExpiredTokenAnswers(fleet.seed);
+    this.renderedPages = new RenderedPages(() => fleet.clock);
     const url = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     this.endpoints = { iam: url(servers.iam), gaussdb: url(servers.gaussdb), taurusdb: url(servers.taurusdb) };
     if (options.tickMs > 0) {
@@ -285,7 +294,7 @@ export class Simulator {
   }
 
   private async handle(service: ServiceName, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomBytes(16).toString('hex');
+    const requestId = this.requestIdPrefix + (this.requestCount++).toString(16).padStart(16, '0');
     res.setHeader('X-Request-Id', requestId);
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -543,8 +552,10 @@ export class Simulator {
     if (instance.engine !== 'star-rocks') {
       return dbsError(400, 'DBS.200019', `The operation is not supported by HTAP engine ${instance.engine}.`);
     }
+    // Without a fault that needs the answer as objects, the page rendered once per tick.
+    if (ctx.plan.action === undefined) return { status: 200, body: undefined, rendered: this.renderedPages.page(instance, offset, limit) };
     let sessions = instance.page(offset, limit);
-    if (ctx.plan.action?.kind === 'repeat_page') {
+    if (ctx.plan.action.kind === 'repeat_page') {
       // The same full page whatever the offset: the first `limit` sessions, cycled when fewer.
       const count = instance.sessionCount;
       sessions = count === 0 ? [] : Array.from({ length: limit }, (_, i) => instance.sessionAt(i % count)).filter((s) => s !== undefined);
@@ -603,6 +614,8 @@ export class Simulator {
 
   /** The request body, or undefined when it is larger than MAX_BODY_BYTES. */
   private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    // A request without a body (every GET of a poll) ends at its headers: nothing to wait for.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -632,11 +645,12 @@ export class Simulator {
     const code = path(reply.body, 'error_code');
     if (entry && typeof code === 'string') entry.errorCode = code;
     const body = entry && reply.status >= 400 ? withGatewayRequestId(reply.body, entry.requestId) : reply.body;
-    const text = rawBody ?? (body === undefined ? '' : JSON.stringify(body));
-    const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': Buffer.byteLength(text) };
-    if (text !== '') headers['Content-Type'] = 'application/json;charset=UTF-8';
+    const bytes = rawBody !== undefined ? Buffer.from(rawBody)
+      : reply.rendered ?? (body === undefined ? EMPTY : Buffer.from(JSON.stringify(body)));
+    const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': bytes.length };
+    if (bytes.length > 0) headers['Content-Type'] = 'application/json;charset=UTF-8';
     res.writeHead(reply.status, headers);
-    res.end(text);
+    res.end(bytes);
   }
 
   /** The `oversized` fault: the real answer with a `filler` field of about `bytes` bytes in front,

@@ -45,7 +45,7 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: { host: '0.0.0.0', port: 10110 }, telemetryPath: '/metrics', configFile: '' },
+  web: { listenAddress: { host: '0.0.0.0', port: 10110 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
     session_overview: { schedule: '*/30 * * * * *' },
@@ -140,7 +140,7 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: { host: '127.0.0.1', port: 9999 }, telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
+      web: { listenAddress: { host: '127.0.0.1', port: 9999 }, telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
         session_overview: { schedule: '0 * * * *' },
@@ -562,11 +562,11 @@ projects:
     expect((error as ConfigError).name).toBe('ConfigError');
   });
 
-  it('reports YAML syntax errors with line and column', () => {
+  it('reports YAML syntax errors with line, column and kind', () => {
     expect(problems('projects:\n  - region: a\n  region: b\n')).toEqual([
-      'line 3, column 1: All mapping items must start at the same column',
+      'line 3, column 1: invalid YAML: bad indentation (BAD_INDENT)',
     ]);
-    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('never puts a secret value in a problem message', () => {

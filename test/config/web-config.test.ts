@@ -130,9 +130,9 @@ describe('loadWebConfig', () => {
   it('reports YAML syntax errors by position, without quoting the file', async () => {
     const problems = await problemsOf('basic_auth_users:\n  alice: "$2y$10$not-closed\n  bob: [x\n');
     expect(problems.length).toBeGreaterThan(0);
-    for (const problem of problems) expect(problem).toMatch(/^line \d+, column \d+: /);
+    for (const problem of problems) expect(problem).toMatch(/^line \d+, column \d+: invalid YAML: /);
     expect(problems.join()).not.toContain('not-closed');
-    expect(await problemsOf('basic_auth_users:\n  alice: a\n  alice: b\n')).toEqual(['line 3, column 3: Map keys must be unique']);
+    expect(await problemsOf('basic_auth_users:\n  alice: a\n  alice: b\n')).toEqual(['line 3, column 3: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('checks headers and rate_limit', async () => {

@@ -133,7 +133,7 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', configFile: '' },
+    web: { listenAddress: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
       session_overview: never,
@@ -295,7 +295,7 @@ function sourceState(): { commit: string; modifiedSources: string[] } {
   try {
     return {
       commit: git('rev-parse', '--short', 'HEAD'),
-      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '' && !line.includes('src/bench/')).map((line) => line.slice(3)),
+      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '').map((line) => line.slice(3)),
     };
   } catch {
     return { commit: 'unknown', modifiedSources: [] };
@@ -379,19 +379,19 @@ async function main(): Promise<void> {
     children.push(bareChild);
     await bareChild.waitFor('ready', 60_000);
     let bareMaxRss = 0;
+    const bareArgs = {
+      endpoints: ready.endpoints,
+      credentials: ready.credentials,
+      projects: ready.projects.map((p) => ({ projectId: p.projectId, gaussdbIds: p.gaussdb.map((g) => g.id), taurusdbIds: p.taurusdb.map((t) => t.id) })),
+      concurrency: options.concurrency,
+      pageSize: PAGE_SIZE,
+      maxPages: MAX_PAGES,
+      timeoutMs: config.http.timeoutMs * 2,
+    };
     const bare = async (profile = false): Promise<Timed> => {
       const result = await bareChild.request({
         type: 'cycle',
-        args: {
-          endpoints: ready.endpoints,
-          credentials: ready.credentials,
-          projects: ready.projects.map((p) => ({ projectId: p.projectId, gaussdbIds: p.gaussdb.map((g) => g.id), taurusdbIds: p.taurusdb.map((t) => t.id) })),
-          concurrency: options.concurrency,
-          pageSize: PAGE_SIZE,
-          maxPages: MAX_PAGES,
-          timeoutMs: config.http.timeoutMs * 2,
-          ...(profile && options.profileDir ? { profileDir: options.profileDir } : {}),
-        },
+        args: { ...bareArgs, ...(profile && options.profileDir ? { profileDir: options.profileDir } : {}) },
       }, config.http.timeoutMs * 2 + 30_000) as unknown as BareResult & Timed & { maxRssBytes: number; profile?: ProfileSummary };
       if (result.failures > 0) throw new Error(`bare client: ${result.failures} of ${result.requests} requests failed`);
       bareMaxRss = result.maxRssBytes;
@@ -404,6 +404,11 @@ async function main(): Promise<void> {
     log('poll: warm-up');
     await poll();
     await bare(false);
+    // What the simulator answers, fixed by the seed: equal checksums mean equal answers.
+    const checksum = await bareChild.request({ type: 'checksum', args: bareArgs }, config.http.timeoutMs * 2 + 30_000) as unknown as
+      BareResult & { answers: number; bytes: number; sha256: string };
+    if (checksum.failures > 0) throw new Error(`bare client: ${checksum.failures} of ${checksum.requests} requests failed`);
+    log(`poll: answer checksum ${checksum.sha256.slice(0, 16)} over ${checksum.answers} answers`);
     const exporterCycles: CycleFigures[] = [];
     const bareCycles: CycleFigures[] = [];
     for (let i = 0; i < options.cycles; i++) {
@@ -443,9 +448,9 @@ async function main(): Promise<void> {
       exposition: () => exporter.store.current(),
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
-      landing: () => ({ version, collectors: [] }),
-      operator: { status: exporter.status },
+      operator: { version, telemetryPath: '/metrics', status: exporter.status },
       reload: async () => [],
+      lifecycleEnabled: () => false,
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
     const plainSample = await fetchOnce(oursUrl, {});
@@ -564,6 +569,7 @@ async function main(): Promise<void> {
         },
         targets: targetHealth,
         failedTargets,
+        answerChecksum: { seed: options.seed, answers: checksum.answers, bytes: checksum.bytes, sha256: checksum.sha256 },
       },
       cpu: {
         exporterSecondsPerCycle: round(exporterCpu),
@@ -578,6 +584,7 @@ async function main(): Promise<void> {
           exporter: round(median(exporterCycles.map((c) => c.simulatorCpuSeconds))),
           bareClient: round(median(bareCycles.map((c) => c.simulatorCpuSeconds))),
         },
+        simulatorMsPerAnswer: round((median([...exporterCycles, ...bareCycles].map((c) => c.simulatorCpuSeconds)) * 1000) / requestsPerCycle),
       },
       metrics: {
         series,
