@@ -43,6 +43,7 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
+  gracePolls: 2,
 } as const;
 
 /** The `_file` form of a secret: the file's content without trailing newlines. */
@@ -166,6 +167,7 @@ const collectorsSchema = z
   .strictObject({
     ...Object.fromEntries(COLLECTOR_DEFINITIONS.map((collector) => [collector.name, collector.settings])),
     discovery: scheduleSection(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
   // Each collector's section was parsed by its own schema, under its own name.
   .transform((collectors) => collectors as CollectorsConfig);
