@@ -1,9 +1,8 @@
 // What the service modules (gaussdb.ts, taurusdb.ts) need from the transport: one authenticated,
 // retried, concurrency-bounded JSON GET against a project's endpoint.
 
+import type { Service } from '../config/types.js';
 import type { AnomalySink } from './anomalies.js';
-
-export type Service = 'gaussdb' | 'taurusdb';
 
 export interface RequestOptions {
   /** short API name used in metrics and logs, e.g. "taurusdb_htap_process" */
