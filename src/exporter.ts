@@ -5,6 +5,7 @@
 // it in; the store (and so /metrics) carries over.
 import { isDeepStrictEqual } from 'node:util';
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
+import { AnswerAnomalies } from './cloud/anomalies.js';
 import { AuthBreakers } from './cloud/auth-breaker.js';
 import { ProjectClient } from './cloud/client.js';
 import { errorFields } from './cloud/errors.js';
@@ -155,6 +156,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
   const { metrics, retryPolicy } = deps;
   const breakers = deps.breakers ?? authBreakers(metrics, deps.log);
   const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
+  const anomalies = new AnswerAnomalies(metrics, deps.log);
   const transports: HttpTransport[] = [];
   const projects: ProjectTargets[] = config.projects.map((project) => {
     const transport = new HttpTransport({
@@ -171,6 +173,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
       globalLimiter: everyProject,
       retryPolicy,
       metrics,
+      anomalies,
       breaker: breakers.of(project.projectId, [project.endpoints.iam, project.auth]),
     });
     return {

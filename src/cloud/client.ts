@@ -2,7 +2,8 @@
 // project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
 // replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
 import { setMaxListeners } from 'node:events';
-import type { JsonAnswer, ProjectApi, RequestOptions, Service } from './api.js';
+import type { AnomalySink } from './anomalies.js';
+import type { JsonAnswer, ProjectApi, RequestOptions } from './api.js';
 import type { Authenticator } from './auth.js';
 import type { AuthBreaker } from './auth-breaker.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
@@ -10,7 +11,7 @@ import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
 import { endpointUrl } from '../config/endpoints.js';
-import type { Endpoints } from '../config/types.js';
+import type { Endpoints, Service } from '../config/types.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
 export interface ProjectClientOptions {
@@ -25,6 +26,7 @@ export interface ProjectClientOptions {
   globalLimiter: AdaptiveLimiter;
   retryPolicy: RetryPolicy;
   metrics: ExporterMetrics;
+  anomalies: AnomalySink;
   /** the project's authentication breaker (auth-breaker.ts); buildPolling always gives one */
   breaker?: AuthBreaker;
 }
@@ -37,6 +39,10 @@ export class ProjectClient implements ProjectApi {
     this.projectId = options.projectId;
     this.region = options.region;
     options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
+  }
+
+  answerAnomaly(api: string, field: string, requestId: string, signal?: AbortSignal): void {
+    this.options.anomalies.answerAnomaly(api, field, requestId, signal);
   }
 
   getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {
