@@ -4,12 +4,13 @@
 // (state, command) with the longest duration, plus optional per-user, per-database and per-host
 // counts as separate metrics rather than a cross product. No SQL text or session id becomes a label.
 import type { HtapInstance, HtapProcess } from '../cloud/taurusdb.js';
-import type { HtapProcessesConfig } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
-import type { Collector } from './collector.js';
+import { z } from 'zod';
+import { boolean, cronSchedule, integer, nonNegativeNumber, section } from '../config/fields.js';
+import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
-import type { TargetSource, TaurusDbTarget } from './targets.js';
+import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -19,6 +20,34 @@ const MAX_PROCESS_PAGES = 100;
 const MAX_TRACKED_VALUES = 10_000;
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
+
+/** `collectors.htap_processes`, resolved. */
+export interface HtapProcessesSettings {
+  schedule: string;
+  longRunningSeconds: number;
+  byUser: boolean;
+  byDatabase: boolean;
+  byHost: boolean;
+  maxLabelValues: number;
+}
+
+const settings = section(
+  z.strictObject({
+    schedule: cronSchedule('*/30 * * * * *'),
+    long_running_seconds: nonNegativeNumber().default(60),
+    by_user: boolean().default(true),
+    by_database: boolean().default(true),
+    by_host: boolean().default(false),
+    max_label_values: integer(1).default(20),
+  }),
+).transform((collector): HtapProcessesSettings => ({
+  schedule: collector.schedule,
+  longRunningSeconds: collector.long_running_seconds,
+  byUser: collector.by_user,
+  byDatabase: collector.by_database,
+  byHost: collector.by_host,
+  maxLabelValues: collector.max_label_values,
+}));
 
 const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
   'Number of HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
@@ -36,7 +65,7 @@ const SESSIONS_BY_HOST = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_host
 interface Breakdown {
   family: GaugeFamily;
   label: string;
-  enabled(settings: HtapProcessesConfig): boolean;
+  enabled(settings: HtapProcessesSettings): boolean;
   raw(process: HtapProcess): string;
   normalize(raw: string): string;
 }
@@ -49,12 +78,16 @@ const BREAKDOWNS: readonly Breakdown[] = [
 
 const keyword = (raw: string): string => labelValue(raw, true);
 
-export class HtapProcessesCollector implements Collector {
-  readonly name = 'htap_processes';
-  readonly families = [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)];
+export const HTAP_PROCESSES: CollectorDefinition<'htap_processes', HtapProcessesSettings> = {
+  name: 'htap_processes',
+  families: [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)],
+  settings,
+  create: ({ source, inventory }, resolved) => new HtapProcessesCollector(source, inventory, resolved),
+};
 
+export class HtapProcessesCollector implements Collector {
   constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory,
-    private readonly settings: HtapProcessesConfig) {}
+    private readonly settings: HtapProcessesSettings) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
@@ -63,7 +96,11 @@ export class HtapProcessesCollector implements Collector {
     await Promise.all(targets.map(async (target) => {
       try {
         const { instances } = await this.inventory.get(target, signal);
-        for (const htap of instances) if (isStarRocks(htap)) htapTargets.push({ target, htap });
+        for (const htap of instances) {
+          if (!isStarRocks(htap)) continue;
+          htapTargets.push({ target, htap });
+          poll.described.set(htap.id, describeTarget(target, htap.id));
+        }
       } catch {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
@@ -90,7 +127,7 @@ class SessionTally {
   private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
   private longRunning = 0;
 
-  constructor(private readonly settings: HtapProcessesConfig) {
+  constructor(private readonly settings: HtapProcessesSettings) {
     this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
       breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
     }));

@@ -4,6 +4,7 @@
 // scrape sees either the previous poll or the new one, never a half-finished one. The text
 // exposition is rendered once per commit (and gzipped once, on first demand), not per scrape.
 import { gzipSync } from 'node:zlib';
+import type { TargetDescription } from '../status/target-status.js';
 
 export interface GaugeFamily {
   readonly name: string;
@@ -65,6 +66,8 @@ export class Poll {
   readonly targets = new Map<string, TargetOutcome>();
   /** descriptive series published whatever the targets' outcome (e.g. `_info` from configuration) */
   readonly metadata = new Samples();
+  /** who each target is, for the status page (not published on /metrics) */
+  readonly described = new Map<string, TargetDescription>();
   readonly startedAt = Date.now();
 
   /**
@@ -104,10 +107,10 @@ export class Poll {
   }
 }
 
-const UP = gaugeFamily('huaweicloud_db_up',
+export const UP = gaugeFamily('huaweicloud_db_up',
   '1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
   ['collector', 'instance_id']);
-const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
+export const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
   'Unix time of the last successful poll of this target by this collector.',
   ['collector', 'instance_id']);
 

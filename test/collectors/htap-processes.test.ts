@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { HtapInstancesCollector } from '../../src/collectors/htap-instances.js';
+import { HTAP_INSTANCES, HtapInstancesCollector } from '../../src/collectors/htap-instances.js';
 import { HtapInventory } from '../../src/collectors/htap-inventory.js';
-import { HtapProcessesCollector } from '../../src/collectors/htap-processes.js';
-import type { HtapProcessesConfig } from '../../src/config/types.js';
+import { HTAP_PROCESSES, HtapProcessesCollector, type HtapProcessesSettings } from '../../src/collectors/htap-processes.js';
 import { SnapshotStore } from '../../src/metrics/snapshot.js';
 import { FakeProjectApi, PROJECT_ID, pagedProcesses, pollInto, sampleLines, serverError, taurusSource, taurusTargets } from './fake-project-api.js';
 
@@ -13,7 +12,7 @@ const H2 = '914481def3574d5189baee926a26512din17';
 const CH = 'c1c1c1def3574d5189baee926a26512din17';
 const H1_LABELS = `instance_id="${T1}",htap_instance_id="${H1}"`;
 
-const SETTINGS: HtapProcessesConfig = {
+const SETTINGS: HtapProcessesSettings = {
   schedule: '*/30 * * * * *', longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: true, maxLabelValues: 20,
 };
 
@@ -42,13 +41,13 @@ interface Setup {
   instances: HtapInstancesCollector;
 }
 
-function setup(fake: FakeProjectApi, settings: Partial<HtapProcessesConfig> = {}, ids = [T1]): Setup {
+function setup(fake: FakeProjectApi, settings: Partial<HtapProcessesSettings> = {}, ids = [T1]): Setup {
   const inventory = new HtapInventory();
   const targets = taurusTargets(fake, ids);
   const source = taurusSource(() => targets);
   const processes = new HtapProcessesCollector(source, inventory, { ...SETTINGS, ...settings });
   const instances = new HtapInstancesCollector(source, inventory);
-  return { fake, store: new SnapshotStore([instances, processes]), processes, instances };
+  return { fake, store: new SnapshotStore([HTAP_INSTANCES, HTAP_PROCESSES]), processes, instances };
 }
 
 /** The htap_processes lines of one HTAP instance, plus its `up`. */
@@ -67,7 +66,7 @@ describe('HtapProcessesCollector', () => {
         session({ user: '', host: 'app-1:3306', state: 'OK', database: 'sys', command: 'Sleep', duration: 120 }),
       ]));
     const { store, processes } = setup(fake);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1)).toEqual([
       `huaweicloud_taurusdb_htap_sessions{${H1_LABELS},state="ok",command="query"} 2`,
       `huaweicloud_taurusdb_htap_sessions{${H1_LABELS},state="ok",command="sleep"} 1`,
@@ -98,7 +97,7 @@ describe('HtapProcessesCollector', () => {
       .on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']))
       .on(processPath(H1), pagedProcesses([session({})]));
     const { store, processes } = setup(fake, { byUser: false, byDatabase: false, byHost: false });
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1).filter((l) => l.includes('_by_'))).toEqual([]);
   });
 
@@ -108,7 +107,7 @@ describe('HtapProcessesCollector', () => {
       .on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']))
       .on(processPath(H1), pagedProcesses(sessions));
     const { store, processes } = setup(fake, { byUser: false, byDatabase: false, byHost: false });
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(fake.offsets(processPath(H1))).toEqual(['0', '100', '200']);
     expect(linesOf(store, H1)).toEqual([
       `huaweicloud_taurusdb_htap_sessions{${H1_LABELS},state="eof",command="query"} 125`,
@@ -127,7 +126,7 @@ describe('HtapProcessesCollector', () => {
       .on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']))
       .on(processPath(H1), pagedProcesses(sessions));
     const { store, processes } = setup(fake, { byDatabase: false, byHost: false });
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     const users = linesOf(store, H1).filter((l) => l.includes('_by_user'));
     expect(users).toHaveLength(20);
     expect(users[0]).toBe(`huaweicloud_taurusdb_htap_sessions_by_user{${H1_LABELS},user="user06"} 7`);
@@ -147,7 +146,7 @@ describe('HtapProcessesCollector', () => {
         session({ state: 'Waiting', command: 'Query', duration: 7 }),
       ]));
     const { store, processes } = setup(fake, { maxLabelValues: 2, byUser: false, byDatabase: false, byHost: false });
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1).filter((l) => !l.includes('long_running') && !l.startsWith('huaweicloud_db_up'))).toEqual([
       `huaweicloud_taurusdb_htap_sessions{${H1_LABELS},state="ok",command="query"} 3`,
       `huaweicloud_taurusdb_htap_sessions{${H1_LABELS},state="other",command="other"} 2`,
@@ -161,7 +160,7 @@ describe('HtapProcessesCollector', () => {
       .on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']))
       .on(processPath(H1), { process_list: [] });
     const { store, processes } = setup(fake);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1)).toEqual([
       `huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 0`,
       `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
@@ -178,7 +177,7 @@ describe('HtapProcessesCollector', () => {
       })
       .on(processPath(H2), pagedProcesses([session({})]));
     const { store, processes } = setup(fake);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1)).toEqual([`huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 0`]);
     expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H2}"} 1`);
     expect(linesOf(store, H2)).toContain(`huaweicloud_taurusdb_htap_sessions{instance_id="${T1}",htap_instance_id="${H2}",state="ok",command="query"} 1`);
@@ -190,7 +189,7 @@ describe('HtapProcessesCollector', () => {
       .on(processPath(H1), pagedProcesses([]))
       .on(processPath(CH), pagedProcesses([session({})]));
     const { store, processes } = setup(fake);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(fake.calls.filter((c) => c.path.includes(CH))).toEqual([]);
     expect(sampleLines(store).filter((l) => l.includes(CH))).toEqual([]);
   });
@@ -201,11 +200,11 @@ describe('HtapProcessesCollector', () => {
       .on(processPath(H1), pagedProcesses([session({})]))
       .on(processPath(H2), pagedProcesses([session({})]));
     const { store, processes, instances } = setup(fake);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H2}"} 1`);
     fake.on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']));
-    await pollInto(store, instances);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_INSTANCES, instances);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(sampleLines(store).filter((l) => l.includes(H2))).toEqual([]);
     expect(linesOf(store, H1)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`);
   });
@@ -216,7 +215,7 @@ describe('HtapProcessesCollector', () => {
       .on(`instances/${T2}/htap`, () => { throw serverError('taurusdb_htap'); })
       .on(processPath(H1), pagedProcesses([session({})]));
     const { store, processes } = setup(fake, {}, [T1, T2]);
-    await pollInto(store, processes);
+    await pollInto(store, HTAP_PROCESSES, processes);
     expect(sampleLines(store).filter((l) => l.startsWith('huaweicloud_db_up'))).toEqual([
       `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
     ]);

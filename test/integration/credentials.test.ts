@@ -72,10 +72,11 @@ async function downThenBack(stack: Stack, kind: string, apis: string[], message:
   const failing = await stack.eventually((text) => /huaweicloud_db_up\{collector="session_overview"[^}]*\} 0/.test(text)
     && targetFailures().length > 0, 20_000);
   expect(failing).toMatch(new RegExp(`huaweicloud_db_exporter_credential_refreshes_total\\{project_id="[^"]+",kind="${kind}",result="failure"\\} [1-9]`));
-  // While the key in hand still worked, the failed refresh said so and kept it.
+  // Each failed refresh is a warning naming the source (test/cloud/credentials/refresher.test.ts
+  // shows, on its own clock, that the key in hand is kept meanwhile).
   const warned = stack.logs.records().filter((r) => String(r['msg']).startsWith('temporary credentials refresh failed'));
-  expect(warned[0]).toMatchObject({ msg: 'temporary credentials refresh failed; the current key is kept', kind });
-  expect(String(warned.at(-1)?.['error_msg'])).toMatch(message);
+  expect(warned.length).toBeGreaterThan(0);
+  expect(warned.every((r) => r['kind'] === kind && message.test(String(r['error_msg'])))).toBe(true);
   for (const fault of faults) fault.remove();
   const recovered = await stack.eventually((text) => {
     const ups = [...text.matchAll(/huaweicloud_db_up\{collector="session_overview"[^}]*\} (\d)/g)].map((m) => m[1]);

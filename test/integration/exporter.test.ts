@@ -5,7 +5,7 @@ import type { HtapInstance } from '../../src/simulator/fleet.js';
 import { seriesOf, valueOf, type ParsedExposition } from '../support/exposition.js';
 import { expectedSessions } from '../support/expected.js';
 import { linesWithSecrets } from '../support/logs.js';
-import { SPEC_FAMILIES } from '../support/spec.js';
+import { CONTRACT_FAMILIES } from '../support/contract.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -130,8 +130,8 @@ describe('HTAP sessions', () => {
 });
 
 describe('exposition', () => {
-  it('has every SPEC family, typed gauge, and the exporter\'s own metrics', () => {
-    for (const family of SPEC_FAMILIES) expect([family, metrics.types.get(family)]).toEqual([family, 'gauge']);
+  it('has every family of the contract, typed gauge, and the exporter\'s own metrics', () => {
+    for (const family of CONTRACT_FAMILIES) expect([family, metrics.types.get(family)]).toEqual([family, 'gauge']);
     expect(metrics.types.get('huaweicloud_db_exporter_api_requests_total')).toBe('counter');
     expect(metrics.types.get('huaweicloud_db_exporter_build_info')).toBe('gauge');
     expect(metrics.types.has('nodejs_active_handles_total')).toBe(false);

@@ -1,5 +1,5 @@
 // What the exporter must publish for a list of sessions, computed the plain way (the whole list
-// at once) from the SPEC's label rules, as an oracle for the streaming collector.
+// at once) from the contract's label rules (docs/contract.md), as an oracle for the streaming collector.
 import type { Session } from '../../src/simulator/fleet.js';
 
 export interface ExpectedSessions {

@@ -1,6 +1,6 @@
 // The soak's oracle: every series /metrics must carry for a simulated fleet, computed the plain
-// way (whole session lists at once) from SPEC.md's metric tables and label rules, independently of
-// the collectors' streaming code; and the comparison of an exposition against it.
+// way (whole session lists at once) from the metric tables and label rules of docs/contract.md,
+// independently of the collectors' streaming code; and the comparison of an exposition against it.
 import type { Fleet, Session } from '../../src/simulator/fleet.js';
 
 export interface ExpectedSettings {
@@ -19,7 +19,7 @@ export function seriesKey(name: string, labels: Readonly<Record<string, string>>
   return names.length === 0 ? name : `${name}{${names.map((n) => `${n}="${labels[n]}"`).join(',')}}`;
 }
 
-// --- label rules (SPEC.md "Label rules") ------------------------------------------------------
+// --- label rules (docs/contract.md, "Label rules") ------------------------------------------------------
 
 const plain = (raw: string | null | undefined): string => (raw ?? '').trim() || 'unknown';
 const keyword = (raw: string | null | undefined): string => plain(raw).toLowerCase();

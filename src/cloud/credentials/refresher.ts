@@ -99,8 +99,8 @@ export class CredentialRefresher {
     const lifetime = Math.max(0, credentials.expiresAt - now);
     const refreshAt = credentials.expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 2);
     this.held = { credentials, refreshAt, usableUntil: credentials.expiresAt - Math.min(EXPIRY_MARGIN_MS, lifetime / 10) };
-    // The source may still hand out the key in hand (the metadata service rotates on its own
-    // schedule): then ask again after an interval rather than at every request.
+    // The source may hand out the key in hand again (the metadata service rotates on its own
+    // schedule): its remaining life then halves the wait before the next try, down to an interval.
     this.nextAttemptAt = refreshAt > now ? 0 : now + Math.min(RETRY_INTERVAL_MS, lifetime / 10);
     metrics.credentialRefreshes.inc({ project_id: projectId, kind, result: 'success' });
     metrics.credentialExpiry.set({ project_id: projectId, kind }, credentials.expiresAt / 1000);
