@@ -113,6 +113,7 @@ export class Exporter {
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
+    this.store.gracePolls = config.collectors.grace_polls;
     const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
     if (directory.discovers) jobs.push(directory.job(config.collectors.discovery.schedule));
     // Outside a schedule (start-up, --once) a run may take every retry of a request, with their backoff.
@@ -198,7 +199,8 @@ function authenticator(project: ProjectConfig, transport: HttpTransport, retryPo
 function collectorsFor(config: Config, source: TargetSource): ScheduledCollector[] {
   const context = { source, inventory: new HtapInventory() };
   // The list pairs each definition with the section its own schema parsed (config/schema.ts).
-  const sections: Readonly<Record<string, ScheduleConfig>> = config.collectors;
+  const { grace_polls: _everyCollector, ...perCollector } = config.collectors;
+  const sections: Readonly<Record<string, ScheduleConfig>> = perCollector;
   return COLLECTOR_DEFINITIONS.map((definition) => {
     const settings = sections[definition.name];
     if (!settings) throw new Error(`no settings for collector ${definition.name}`);

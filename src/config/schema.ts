@@ -40,6 +40,7 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
+  gracePolls: 2,
   /** lifetime asked of IAM for workload-identity keys; IAM allows 15 min to 24 h */
   workloadIdentityDuration: '1h',
 } as const;
@@ -197,6 +198,7 @@ const collectorsSchema = z
   .strictObject({
     ...Object.fromEntries(COLLECTOR_DEFINITIONS.map((collector) => [collector.name, collector.settings])),
     discovery: scheduleSection(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
   // Each collector's section was parsed by its own schema, under its own name.
   .transform((collectors) => collectors as CollectorsConfig);

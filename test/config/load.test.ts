@@ -51,13 +51,14 @@ const DEFAULT_CONFIG: Config = {
     htap_instances: { schedule: '0 */5 * * * *' },
     htap_processes: {
       schedule: '*/30 * * * * *',
-      longRunningSeconds: 60,
+      longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'],
       byUser: true,
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
     },
     discovery: { schedule: '0 */10 * * * *' },
+    grace_polls: 2,
   },
   http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
@@ -146,13 +147,14 @@ projects:
         htap_instances: { schedule: '*/10 * * * * *' },
         htap_processes: {
           schedule: '*/15 * * * * *',
-          longRunningSeconds: 2.5,
+          longRunningSeconds: 2.5, idleCommands: ['sleep', 'daemon'],
           byUser: false,
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
         },
         discovery: { schedule: '0 0 * * * *' },
+        grace_polls: 2,
       },
       http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [

@@ -139,8 +139,9 @@ function benchConfig(sim: SimReady, options: Options): Config {
       session_overview: never,
       htap_instances: never,
       // The product's defaults.
-      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
       discovery: never,
+      grace_polls: 0,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
     http: { timeoutMs: 120_000, retries: 0, concurrency: options.concurrency, maxInFlight: options.concurrency },
