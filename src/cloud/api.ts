@@ -1,7 +1,7 @@
 // What the service modules (gaussdb.ts, taurusdb.ts) need from the transport: one authenticated,
 // retried, concurrency-bounded JSON GET against a project's endpoint.
 
-export type Service = 'gaussdb' | 'taurusdb';
+import type { Service } from '../config/types.js';
 
 export interface RequestOptions {
   /** short API name used in metrics and logs, e.g. "taurusdb_htap_process" */

@@ -1,6 +1,7 @@
 // The instance list API that both services share in shape (`GET /v3/{project}/instances`), for
 // discovery.
-import type { ProjectApi, Service } from './api.js';
+import type { ProjectApi } from './api.js';
+import type { Service } from '../config/types.js';
 import { AnswerReader } from './answer.js';
 
 /** One entry of a service's instance list (discovery). */

@@ -1,6 +1,7 @@
 // An in-memory ProjectApi answering canned JSON per path, and helpers to run a collector's poll
 // through a SnapshotStore, for the collector and service-module unit tests.
-import type { JsonAnswer, ProjectApi, RequestOptions, Service } from '../../src/cloud/api.js';
+import type { JsonAnswer, ProjectApi, RequestOptions } from '../../src/cloud/api.js';
+import type { Service } from '../../src/config/types.js';
 import { CloudApiError } from '../../src/cloud/errors.js';
 import { TaurusDbApi } from '../../src/cloud/taurusdb.js';
 import type { Collector, CollectorDefinition } from '../../src/collectors/collector.js';
