@@ -229,7 +229,7 @@ function authSchema(options: SchemaOptions) {
     type: z.literal('workload_identity'),
     idp_id: nonEmpty(),
     id_token_file: nonEmpty().transform((file, ctx) => readablePath(options, file, ctx)),
-    duration: duration(15 * 60 * 1000).prefault(DEFAULTS.workloadIdentityDuration)
+    duration: durationSchema('exporter', 15 * 60 * 1000).prefault(DEFAULTS.workloadIdentityDuration)
       .refine((ms) => ms <= 24 * 3600 * 1000, { error: 'must be at most 24h (the longest IAM grants)' }),
   });
   const expected = 'aksk, password, token, metadata or workload_identity';
