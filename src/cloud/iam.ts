@@ -3,7 +3,7 @@
 // the gateway says a token is bad (APIGW.0301) or must be refreshed (APIGW.0307). A token can
 // die early when the user's credentials change, hence the renewal on 401.
 import { abortable } from './abortable.js';
-import { cloudErrorFromAnswer, BadResponseError, type CloudApiError } from './errors.js';
+import { cloudErrorFromAnswer, BadResponseError, CloudApiError } from './errors.js';
 import type { Authenticator } from './auth.js';
 import type { HttpTransport } from './transport.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -46,7 +46,14 @@ export class IamTokenAuthenticator implements Authenticator {
     const now = this.now();
     if (current && now < current.expiresAt) {
       // Still valid: refresh in the background when due, and keep using it if IAM is down.
-      if (now >= current.refreshAt) this.refresh().catch(() => undefined);
+      // A refusal (any 4xx but throttling) stops the early refreshes of this token: a refused
+      // password must not be tried on every request of its last hour. The fetch at expiry goes
+      // through the project's breaker (auth-breaker.ts). IAM being down is tried again.
+      if (now >= current.refreshAt) {
+        this.refresh().catch((error: unknown) => {
+          if (error instanceof CloudApiError && error.status < 500 && !error.throttled) current.refreshAt = current.expiresAt;
+        });
+      }
       return { 'X-Auth-Token': current.value };
     }
     return { 'X-Auth-Token': (await this.refresh(signal)).value };

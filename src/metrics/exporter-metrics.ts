@@ -124,6 +124,13 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
+  readonly answerAnomalies = new Counter({
+    name: `${PREFIX}answer_anomalies_total`,
+    help: 'Fields of Huawei Cloud API answers that were missing, null or unusable, by API and field; only the series needing them were left out (docs/api-fields.md).',
+    labelNames: ['api', 'field'],
+    registers: [this.registry],
+  });
+
   readonly credentialRefreshes = new Counter({
     name: `${PREFIX}credential_refreshes_total`,
     help: 'Requests for temporary AK/SK (kind "metadata": the ECS metadata service; "workload_identity": IAM federation), by project and result.',
@@ -186,4 +193,18 @@ export class ExporterMetrics {
     }
     return this.lastRendering.metrics;
   }
+
+  readonly authBreakerTrips = new Counter({
+    name: `${PREFIX}auth_breaker_trips_total`,
+    help: 'Times a project\'s credentials were refused and its requests held back for a back-off, by project.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
+
+  readonly authBreakerOpen = new Gauge({
+    name: `${PREFIX}auth_breaker_open`,
+    help: '1 while a project\'s requests are held back after its credentials were refused, else 0.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
 }

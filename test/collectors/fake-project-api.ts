@@ -26,6 +26,8 @@ export class FakeProjectApi implements ProjectApi {
   readonly projectId = PROJECT_ID;
   readonly region = REGION;
   readonly calls: Call[] = [];
+  /** `api field` of every anomaly reported, in order */
+  readonly anomalies: string[] = [];
   private readonly routes = new Map<string, (query: Query) => Answer>();
 
   /** Answers GETs of `/v3/{project}/${path}` (path relative to the project). */
@@ -37,6 +39,10 @@ export class FakeProjectApi implements ProjectApi {
   off(path: string): this {
     this.routes.delete(`/v3/${PROJECT_ID}/${path}`);
     return this;
+  }
+
+  answerAnomaly(api: string, field: string): void {
+    this.anomalies.push(`${api} ${field}`);
   }
 
   async getJson(service: Service, path: string, options: RequestOptions): Promise<JsonAnswer> {
