@@ -11,6 +11,9 @@ import { ProjectClient } from './cloud/client.js';
 import { errorFields } from './cloud/errors.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
 import { IAM_API, IamTokenAuthenticator } from './cloud/iam.js';
+import { METADATA_ENDPOINT, MetadataCredentialSource } from './cloud/credentials/metadata.js';
+import { TemporaryKeyAuthenticator } from './cloud/credentials/temporary-keys.js';
+import { WorkloadIdentityCredentialSource } from './cloud/credentials/workload-identity.js';
 import { AdaptiveLimiter } from './cloud/limiter.js';
 import type { RetryPolicy } from './cloud/retry.js';
 import { TAURUSDB_APIS, TaurusDbApi } from './cloud/taurusdb.js';
@@ -167,7 +170,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
       projectId: project.projectId,
       region: project.region,
       endpoints: project.endpoints,
-      auth: authenticator(project, transport, retryPolicy, metrics),
+      auth: authenticator(project, transport, retryPolicy, metrics, deps.log),
       transport,
       limiter: new AdaptiveLimiter(config.http.concurrency),
       globalLimiter: everyProject,
@@ -192,15 +195,23 @@ export function authBreakers(metrics: ExporterMetrics, log: Logger): AuthBreaker
   }, 'authentication refused: no request of this project is sent until the back-off ends (see docs/authentication-lockout.md)'));
 }
 
-function authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy, metrics: ExporterMetrics): Authenticator {
-  const { auth } = project;
+function authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy, metrics: ExporterMetrics, log: Logger): Authenticator {
+  const { auth, projectId } = project;
   switch (auth.type) {
     case 'aksk':
-      return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey });
+      return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey, securityToken: auth.securityToken });
     case 'token':
       return new FixedTokenAuthenticator(auth.token);
     case 'password':
       return new IamTokenAuthenticator(project.endpoints.iam, project.projectId, auth, transport, retryPolicy, metrics);
+    case 'metadata': {
+      const source = new MetadataCredentialSource(project.endpoints.metadata ?? METADATA_ENDPOINT, transport, retryPolicy, metrics);
+      return new TemporaryKeyAuthenticator({ projectId, kind: 'metadata', fetch: () => source.fetch(), metrics, log });
+    }
+    case 'workload_identity': {
+      const source = new WorkloadIdentityCredentialSource({ iamEndpoint: project.endpoints.iam, ...auth }, transport, retryPolicy, metrics);
+      return new TemporaryKeyAuthenticator({ projectId, kind: 'workload_identity', fetch: () => source.fetch(), metrics, log });
+    }
   }
 }
 
