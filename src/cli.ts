@@ -9,11 +9,12 @@ export interface CliOptions {
   checkConfig: boolean;
   logLevel: LogLevel | undefined;
   version: boolean;
+  help: boolean;
   shard: Shard;
 }
 
 export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
-  + ' [--shard <i> --total-shards <n>] [--version]';
+  + ' [--shard <i> --total-shards <n>] [--version] [--help]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /** Parses argv (without node and script); throws an Error whose message is meant for the user. */
@@ -28,6 +29,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       'check-config': { type: 'boolean', default: false },
       'log-level': { type: 'string' },
       version: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
       shard: { type: 'string' },
       'total-shards': { type: 'string' },
     },
@@ -42,6 +44,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     checkConfig: values['check-config'],
     logLevel: level as LogLevel | undefined,
     version: values.version,
+    help: values.help,
     shard: resolveShard(values.shard ?? env.SHARD, values['total-shards'] ?? env.TOTAL_SHARDS, env.POD_NAME),
   };
 }
