@@ -1,4 +1,4 @@
-// Command-line parsing: the SPEC's flags and nothing else.
+// Command-line parsing: the flags of docs/contract.md and nothing else.
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './config/types.js';
 import type { Shard } from './discovery.js';
@@ -11,9 +11,12 @@ export interface CliOptions {
   version: boolean;
   help: boolean;
   shard: Shard;
+  /** --web.enable-lifecycle: POST /-/reload is served whatever web.enable_lifecycle says */
+  enableLifecycle: boolean;
 }
 
 export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
+  + ' [--web.enable-lifecycle]'
   + ' [--shard <i> --total-shards <n>] [--version] [--help]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
@@ -32,6 +35,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       help: { type: 'boolean', short: 'h', default: false },
       shard: { type: 'string' },
       'total-shards': { type: 'string' },
+      'web.enable-lifecycle': { type: 'boolean', default: false },
     },
   });
   const level = values['log-level'];
@@ -45,6 +49,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     logLevel: level as LogLevel | undefined,
     version: values.version,
     help: values.help,
+    enableLifecycle: values['web.enable-lifecycle'],
     shard: resolveShard(values.shard ?? env.SHARD, values['total-shards'] ?? env.TOTAL_SHARDS, env.POD_NAME),
   };
 }

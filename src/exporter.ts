@@ -1,8 +1,9 @@
 // Wires a configuration into a running exporter: per project a transport, an authenticator, a
 // concurrency limiter and a client; the instance directory (configured + discovered instances,
-// this replica's shard); the three collectors over it; the scheduler that runs them into the
-// snapshot store. A reload builds the whole runtime afresh from the new configuration and swaps
+// this replica's shard); the collectors of src/collectors/index.ts over it; the scheduler that
+// runs them into the snapshot store. A reload builds the whole runtime afresh from the new configuration and swaps
 // it in; the store (and so /metrics) carries over.
+import { isDeepStrictEqual } from 'node:util';
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
 import { ProjectClient } from './cloud/client.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
@@ -11,18 +12,17 @@ import { AdaptiveLimiter } from './cloud/limiter.js';
 import type { RetryPolicy } from './cloud/retry.js';
 import { TAURUSDB_APIS, TaurusDbApi } from './cloud/taurusdb.js';
 import { DEFAULT_MAX_BODY_BYTES, HttpTransport } from './cloud/transport.js';
-import type { Collector } from './collectors/collector.js';
-import { HtapInstancesCollector } from './collectors/htap-instances.js';
+import type { ScheduledCollector } from './collectors/collector.js';
 import { HtapInventory } from './collectors/htap-inventory.js';
-import { HtapProcessesCollector } from './collectors/htap-processes.js';
-import { SessionOverviewCollector } from './collectors/session-overview.js';
+import { COLLECTOR_DEFINITIONS } from './collectors/index.js';
 import type { TargetSource } from './collectors/targets.js';
-import type { Config, ProjectConfig } from './config/types.js';
+import type { Config, ProjectConfig, ScheduleConfig } from './config/types.js';
 import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from './discovery.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { SnapshotStore } from './metrics/snapshot.js';
 import { Scheduler, collectorJob, withDeadline } from './scheduler.js';
+import { StatusBoard } from './status/target-status.js';
 
 interface Runtime {
   directory: InstanceDirectory;
@@ -30,11 +30,16 @@ interface Runtime {
   transports: HttpTransport[];
   /** aborts the discovery that runs before the first polls */
   starting: AbortController;
+  /** deadline of a run outside any schedule: discovery before the first polls, start-up, --once */
+  unscheduledDeadlineMs: number;
 }
 
 export class Exporter {
   readonly store: SnapshotStore;
+  /** what the status page shows; carries over reloads like the store */
+  readonly status = new StatusBoard();
   private runtime: Runtime | undefined;
+  private stopped = false;
 
   constructor(
     private config: Config,
@@ -42,18 +47,13 @@ export class Exporter {
     private readonly log: Logger,
     private readonly shard: Shard = SINGLE_SHARD,
   ) {
-    // Every runtime has the same three collectors; their order is the order on /metrics.
-    const collectors = collectorsFor(config, { gaussdb: () => [], taurusdb: () => [] });
-    this.store = new SnapshotStore(collectors);
-    metrics.declare([...collectors.map((c) => c.name), 'discovery'], [...GAUSSDB_APIS, ...TAURUSDB_APIS, IAM_API]);
-  }
-
-  get currentConfig(): Config {
-    return this.config;
+    this.store = new SnapshotStore(COLLECTOR_DEFINITIONS);
+    metrics.declare([...COLLECTOR_DEFINITIONS.map((c) => c.name), 'discovery'], [...GAUSSDB_APIS, ...TAURUSDB_APIS, IAM_API]);
   }
 
   /** Discovers instances (where configured), then polls every target now and on schedule. */
   async start(): Promise<void> {
+    if (this.stopped) return;
     const runtime = this.build(this.config);
     this.runtime = runtime;
     await this.discoverFirst(runtime);
@@ -71,15 +71,24 @@ export class Exporter {
     }
   }
 
-  /** Swaps in a new configuration: the old runtime stops, the new one polls at once. */
-  async reload(config: Config): Promise<void> {
-    const previous = this.runtime;
+  /**
+   * Swaps in a new configuration. One that polls as the running one does keeps the running
+   * pollers and their schedule (resolves false). Otherwise the old runtime finishes and commits
+   * the polls it has in flight, each within its deadline, so reloads never starve polling; then
+   * the new one polls at once (resolves true).
+   */
+  async reload(config: Config): Promise<boolean> {
+    const previous = this.config;
     this.config = config;
-    if (previous) await this.teardown(previous);
+    const runtime = this.runtime;
+    if (runtime && pollsAlike(previous, config)) return false;
+    if (runtime) await this.teardown(runtime, 'drain');
     await this.start();
+    return true;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const runtime = this.runtime;
     this.runtime = undefined;
     if (runtime) await this.teardown(runtime);
@@ -87,12 +96,13 @@ export class Exporter {
 
   private async discoverFirst(runtime: Runtime): Promise<void> {
     if (!runtime.directory.discovers) return;
-    const deadline = this.config.http.timeoutMs * (this.config.http.retries + 1);
-    await withDeadline(runtime.starting.signal, deadline, (signal) => runtime.directory.discover(signal));
+    await withDeadline(runtime.starting.signal, runtime.unscheduledDeadlineMs, (signal) => runtime.directory.discover(signal));
   }
 
-  private async teardown(runtime: Runtime): Promise<void> {
+  /** `drain` lets the runs in flight finish and commit; otherwise they are aborted. */
+  private async teardown(runtime: Runtime, mode?: 'drain'): Promise<void> {
     runtime.starting.abort();
+    if (mode === 'drain') await runtime.scheduler.drain();
     await runtime.scheduler.stop();
     for (const transport of runtime.transports) transport.close();
   }
@@ -100,15 +110,24 @@ export class Exporter {
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
-    const schedules = config.collectors;
-    const scheduleOf = { session_overview: schedules.sessionOverview, htap_instances: schedules.htapInstances, htap_processes: schedules.htapProcesses };
-    const jobs = collectors
-      .map((collector) => collectorJob(collector, scheduleOf[collector.name].schedule, this.store, this.metrics, this.log, config.http.maxInFlight));
-    if (directory.discovers) jobs.push(directory.job(schedules.discovery.schedule));
-    // Outside a schedule a poll may take every retry of a request, with their backoff.
-    const defaultDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
-    return { directory, scheduler: new Scheduler(jobs, this.metrics, this.log, defaultDeadlineMs), transports, starting: new AbortController() };
+    this.store.gracePolls = config.collectors.grace_polls;
+    const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
+    if (directory.discovers) jobs.push(directory.job(config.collectors.discovery.schedule));
+    // Outside a schedule (start-up, --once) a run may take every retry of a request, with their backoff.
+    const unscheduledDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
+    return {
+      directory,
+      scheduler: new Scheduler(jobs, this.metrics, this.log, unscheduledDeadlineMs),
+      transports,
+      starting: new AbortController(),
+      unscheduledDeadlineMs,
+    };
   }
+}
+
+/** Whether two configurations poll the same targets the same way (web and log level aside). */
+function pollsAlike(a: Config, b: Config): boolean {
+  return isDeepStrictEqual([a.collectors, a.http, a.projects], [b.collectors, b.http, b.projects]);
 }
 
 export function defaultRetryPolicy(config: Config): RetryPolicy {
@@ -124,7 +143,7 @@ export interface PollingDeps {
 
 /** What polls: per project a transport, an authenticator, a limiter and a client; the instance
  *  directory over them; the three collectors over the directory. Scheduling is the caller's. */
-export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: Collector[]; transports: HttpTransport[] } {
+export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: ScheduledCollector[]; transports: HttpTransport[] } {
   const { metrics, retryPolicy } = deps;
   const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
   const transports: HttpTransport[] = [];
@@ -166,11 +185,14 @@ function authenticator(project: ProjectConfig, transport: HttpTransport, retryPo
   }
 }
 
-function collectorsFor(config: Config, source: TargetSource): Collector[] {
-  const inventory = new HtapInventory();
-  return [
-    new SessionOverviewCollector(source),
-    new HtapInstancesCollector(source, inventory),
-    new HtapProcessesCollector(source, inventory, config.collectors.htapProcesses),
-  ];
+function collectorsFor(config: Config, source: TargetSource): ScheduledCollector[] {
+  const context = { source, inventory: new HtapInventory() };
+  // The list pairs each definition with the section its own schema parsed (config/schema.ts).
+  const { grace_polls: _everyCollector, ...perCollector } = config.collectors;
+  const sections: Readonly<Record<string, ScheduleConfig>> = perCollector;
+  return COLLECTOR_DEFINITIONS.map((definition) => {
+    const settings = sections[definition.name];
+    if (!settings) throw new Error(`no settings for collector ${definition.name}`);
+    return { name: definition.name, schedule: settings.schedule, collector: definition.create(context, settings) };
+  });
 }

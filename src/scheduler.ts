@@ -6,11 +6,12 @@
 // A job is a collector's poll (collectorJob: poll, then commit to the snapshot store) or
 // instance discovery.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Collector } from './collectors/collector.js';
 import { errorFields } from './cloud/errors.js';
+import type { ScheduledCollector } from './collectors/collector.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
-import { Poll, type SnapshotStore } from './metrics/snapshot.js';
+import { Poll, targetLabels, type SnapshotStore } from './metrics/snapshot.js';
+import type { StatusBoard } from './status/target-status.js';
 
 export interface Job {
   /** the `collector` label of its self-metrics */
@@ -19,6 +20,10 @@ export interface Job {
   /** false when the owner runs it before starting the scheduler (discovery) */
   readonly runAtStart: boolean;
   run(signal: AbortSignal): Promise<void>;
+  /** told when its schedule starts, with a way to ask for the next turn */
+  scheduledBy?(nextRun: () => Date | null): void;
+  /** told when a turn is skipped because the previous run is still going */
+  skipped?(): void;
 }
 
 /** The abort reason when the scheduler stops: work cut short by it publishes nothing. */
@@ -54,6 +59,7 @@ export class Scheduler {
         name: job.name, noOverlap: true, logger: cronLogger,
       });
       task.on('execution:overlap', () => this.skipped(job));
+      job.scheduledBy?.(() => task.getNextRun());
       this.tasks.push(task);
       if (job.runAtStart) void this.run(job, this.defaultDeadlineMs);
     }
@@ -62,6 +68,13 @@ export class Scheduler {
   /** Runs every job that runs at start once, concurrently; resolves when all have finished. */
   async runAll(): Promise<void> {
     await Promise.all(this.jobs.filter((job) => job.runAtStart).map((job) => this.run(job, this.defaultDeadlineMs)));
+  }
+
+  /** Stops scheduling and waits for the runs in flight to finish, each within its deadline. */
+  async drain(): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks.length = 0;
+    await Promise.allSettled(this.running.values());
   }
 
   /** Stops scheduling, aborts runs in flight and waits for them to wind down. */
@@ -88,6 +101,7 @@ export class Scheduler {
 
   private skipped(job: Job): void {
     this.metrics.pollsSkipped.inc({ collector: job.name });
+    job.skipped?.();
     this.log.warn({ collector: job.name }, 'poll skipped: the previous poll is still running');
   }
 
@@ -122,28 +136,33 @@ export async function withDeadline<T>(parent: AbortSignal, deadlineMs: number, w
 }
 
 /** A collector's poll as a job: every target polled, then the whole poll committed at once. */
-export function collectorJob(collector: Collector, schedule: string, store: SnapshotStore, metrics: ExporterMetrics, log: Logger,
-  parallelism?: number): Job {
+export function collectorJob({ name, schedule, collector }: ScheduledCollector, store: SnapshotStore, metrics: ExporterMetrics,
+  log: Logger, parallelism?: number, status?: StatusBoard): Job {
   return {
-    name: collector.name,
+    name,
     schedule,
     runAtStart: true,
+    scheduledBy: (nextRun) => status?.scheduled(name, schedule, nextRun),
+    skipped: () => status?.skipped(name),
     async run(signal) {
-      const poll = new Poll(collector.name, parallelism);
-      const stopTimer = metrics.pollDuration.startTimer({ collector: collector.name });
+      const poll = new Poll(name, parallelism);
+      const stopTimer = metrics.pollDuration.startTimer({ collector: name });
       // A collector reports target failures through poll.run; a throw here is a bug in it.
       await collector.collect(poll, signal);
       const seconds = stopTimer();
       if (signal.reason instanceof SchedulerStopped) return; // a poll cut short by shutdown publishes nothing
       store.commit(poll);
+      status?.record(poll, seconds * 1000);
       const failures = poll.failures;
       for (const [targetId, error] of failures) {
-        log.warn({ collector: collector.name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');
+        const described = poll.described.get(targetId);
+        // By name and every id, so that the line alone tells the on-call which target failed.
+        log.warn({ collector: name, ...targetLabels(targetId, described), name: described?.name, ...errorFields(error) }, 'target poll failed');
       }
-      metrics.polls.inc({ collector: collector.name, result: failures.length === 0 ? 'success' : 'partial_failure' });
-      metrics.targets.set({ collector: collector.name }, poll.targets.size);
+      metrics.polls.inc({ collector: name, result: failures.length === 0 ? 'success' : 'partial_failure' });
+      metrics.targets.set({ collector: name }, poll.targets.size);
       log.info({
-        collector: collector.name, targets: poll.targets.size, failed: failures.length, duration_ms: Math.round(seconds * 1000),
+        collector: name, targets: poll.targets.size, failed: failures.length, duration_ms: Math.round(seconds * 1000),
       }, 'poll finished');
     },
   };

@@ -11,8 +11,6 @@ const FAMILY = gaugeFamily('test_polls', 'Polls so far.', []);
 
 /** A collector whose polls last until released, counting how many started. */
 class GatedCollector implements Collector {
-  readonly name = 'session_overview' as const;
-  readonly families = [FAMILY];
   started = 0;
   signals: AbortSignal[] = [];
   private release: (() => void) | undefined;
@@ -44,10 +42,10 @@ async function counterValue(metrics: ExporterMetrics, name: string, labels: Reco
 describe('Scheduler', () => {
   it('polls at start-up, skips and counts turns while a poll runs, and commits when it ends', async () => {
     const collector = new GatedCollector();
-    const store = new SnapshotStore([collector]);
+    const store = new SnapshotStore([{ name: 'session_overview', families: [FAMILY] }]);
     const metrics = new ExporterMetrics('test');
     const { logger, records } = captureLogs('scheduler');
-    const scheduler = new Scheduler([collectorJob(collector, '* * * * * *', store, metrics, logger)], metrics, logger, 30_000);
+    const scheduler = new Scheduler([collectorJob({ name: 'session_overview', schedule: '* * * * * *', collector }, store, metrics, logger)], metrics, logger, 30_000);
     scheduler.start();
     expect(collector.started).toBe(1);
     await new Promise((r) => setTimeout(r, 2_300)); // two or three cron turns pass while the first poll hangs
@@ -65,10 +63,10 @@ describe('Scheduler', () => {
 
   it('aborts the poll in flight on stop and publishes nothing of it', async () => {
     const collector = new GatedCollector();
-    const store = new SnapshotStore([collector]);
+    const store = new SnapshotStore([{ name: 'session_overview', families: [FAMILY] }]);
     const metrics = new ExporterMetrics('test');
     const { logger } = captureLogs('scheduler-stop');
-    const scheduler = new Scheduler([collectorJob(collector, '0 0 1 1 *', store, metrics, logger)], metrics, logger, 30_000);
+    const scheduler = new Scheduler([collectorJob({ name: 'session_overview', schedule: '0 0 1 1 *', collector }, store, metrics, logger)], metrics, logger, 30_000);
     scheduler.start();
     await scheduler.stop();
     expect(collector.signals[0]?.aborted).toBe(true);
@@ -77,10 +75,10 @@ describe('Scheduler', () => {
 
   it('gives every poll a deadline', async () => {
     const collector = new GatedCollector();
-    const store = new SnapshotStore([collector]);
+    const store = new SnapshotStore([{ name: 'session_overview', families: [FAMILY] }]);
     const metrics = new ExporterMetrics('test');
     const { logger } = captureLogs('scheduler-deadline');
-    const scheduler = new Scheduler([collectorJob(collector, '0 0 1 1 *', store, metrics, logger)], metrics, logger, 200);
+    const scheduler = new Scheduler([collectorJob({ name: 'session_overview', schedule: '0 0 1 1 *', collector }, store, metrics, logger)], metrics, logger, 200);
     await scheduler.runAll();
     expect(collector.signals[0]?.aborted).toBe(true);
     expect(store.current().text).toContain('huaweicloud_db_up{collector="session_overview",instance_id="target"} 0');

@@ -8,6 +8,7 @@ import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer }
 import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
+import { endpointUrl } from '../config/endpoints.js';
 import type { Endpoints } from '../config/types.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
@@ -36,7 +37,10 @@ export class ProjectClient implements ProjectApi {
   }
 
   getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {
-    const url = new URL(path, this.options.endpoints[service]);
+    const base = this.options.endpoints[service];
+    // The schema refuses a project that uses a service without an endpoint.
+    if (base === undefined) throw new Error(`no ${service} endpoint for region ${this.region}`);
+    const url = endpointUrl(base, path);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many

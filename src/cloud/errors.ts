@@ -68,8 +68,19 @@ export class TransportError extends Error {
   }
 }
 
+/** What a log line or the status page says about a failure; never request headers or bodies. */
+export interface ErrorFields {
+  api?: string;
+  status?: number;
+  error_code?: string;
+  /** a transport failure's code, e.g. ECONNREFUSED or ETIMEDOUT */
+  code?: string;
+  error_msg: string;
+  request_id?: string;
+}
+
 /** Fields of any error worth a log line; never request headers or bodies. */
-export function errorFields(error: unknown): Record<string, unknown> {
+export function errorFields(error: unknown): ErrorFields {
   if (error instanceof CloudApiError) {
     return { api: error.api, status: error.status, error_code: error.errorCode, error_msg: error.errorMsg, request_id: error.requestId };
   }

@@ -7,6 +7,7 @@ import type { Authenticator } from './auth.js';
 import type { HttpTransport } from './transport.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
+import { endpointUrl } from '../config/endpoints.js';
 
 export const IAM_API = 'iam_token';
 /** Refresh when less than this much of the token's life is left (tokens live 24 h). */
@@ -88,7 +89,7 @@ export class IamTokenAuthenticator implements Authenticator {
         scope: { project: { id: this.projectId } },
       },
     });
-    const url = new URL('/v3/auth/tokens?nocatalog=true', this.iamEndpoint);
+    const url = endpointUrl(this.iamEndpoint, '/v3/auth/tokens?nocatalog=true');
     const answer = await withRetries(async () => {
       const response = await this.transport.send({
         api: IAM_API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' },

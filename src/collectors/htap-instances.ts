@@ -3,14 +3,16 @@
 // also refreshes the HTAP inventory the htap_processes collector polls sessions from.
 import type { HtapInstance } from '../cloud/taurusdb.js';
 import { gaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
-import type { Collector } from './collector.js';
+import { scheduleSection } from '../config/fields.js';
+import type { ScheduleConfig } from '../config/types.js';
+import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { labelValue } from './labels.js';
 import { instanceInfoFamily, pollInstances, type TargetSource } from './targets.js';
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
 
-const HTAP_INSTANCES = gaugeFamily('huaweicloud_taurusdb_htap_instances',
+const HTAP_INSTANCES_TOTAL = gaugeFamily('huaweicloud_taurusdb_htap_instances',
   'Number of HTAP instances attached to the TaurusDB instance (total), as of the last poll.', ['instance_id']);
 const HTAP_INSTANCES_LIMIT = gaugeFamily('huaweicloud_taurusdb_htap_instances_limit',
   'Maximum number of HTAP instances the TaurusDB instance can have (max_htap_instance_num_of_taurus), as of the last poll.',
@@ -30,11 +32,15 @@ const HTAP_INSTANCE_CREATED = gaugeFamily('huaweicloud_taurusdb_htap_instance_cr
   'Unix time when the HTAP instance was created, as of the last poll.', PER_HTAP);
 const INSTANCE_INFO = instanceInfoFamily('taurusdb');
 
-export class HtapInstancesCollector implements Collector {
-  readonly name = 'htap_instances';
-  readonly families = [HTAP_INSTANCES, HTAP_INSTANCES_LIMIT, HTAP_INSTANCE_INFO, HTAP_INSTANCE_STATUS,
-    HTAP_INSTANCE_NODES, HTAP_INSTANCE_FROZEN, HTAP_INSTANCE_RESTART_PENDING, HTAP_INSTANCE_CREATED, INSTANCE_INFO];
+export const HTAP_INSTANCES: CollectorDefinition<'htap_instances', ScheduleConfig> = {
+  name: 'htap_instances',
+  families: [HTAP_INSTANCES_TOTAL, HTAP_INSTANCES_LIMIT, HTAP_INSTANCE_INFO, HTAP_INSTANCE_STATUS,
+    HTAP_INSTANCE_NODES, HTAP_INSTANCE_FROZEN, HTAP_INSTANCE_RESTART_PENDING, HTAP_INSTANCE_CREATED, INSTANCE_INFO],
+  settings: scheduleSection('0 */5 * * * *'),
+  create: ({ source, inventory }) => new HtapInstancesCollector(source, inventory),
+};
 
+export class HtapInstancesCollector implements Collector {
   constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
@@ -43,7 +49,7 @@ export class HtapInstancesCollector implements Collector {
     await pollInstances(poll, targets, INSTANCE_INFO, async (target, samples) => {
       const list = await this.inventory.refresh(target, signal);
       const labels = { instance_id: target.instance.id };
-      samples.set(HTAP_INSTANCES, labels, list.total);
+      samples.set(HTAP_INSTANCES_TOTAL, labels, list.total);
       if (list.limit !== undefined) samples.set(HTAP_INSTANCES_LIMIT, labels, list.limit);
       for (const htap of list.instances) publishHtapInstance(samples, target.instance.id, htap);
     });

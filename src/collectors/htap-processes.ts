@@ -4,12 +4,13 @@
 // (state, command) with the longest duration, plus optional per-user, per-database and per-host
 // counts as separate metrics rather than a cross product. No SQL text or session id becomes a label.
 import type { HtapInstance, HtapProcess } from '../cloud/taurusdb.js';
-import type { HtapProcessesConfig } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
-import type { Collector } from './collector.js';
+import { z } from 'zod';
+import { boolean, cronSchedule, integer, nonNegativeNumber, section } from '../config/fields.js';
+import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
-import type { TargetSource, TaurusDbTarget } from './targets.js';
+import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -20,12 +21,45 @@ const MAX_TRACKED_VALUES = 10_000;
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
 
+/** `collectors.htap_processes`, resolved. */
+export interface HtapProcessesSettings {
+  schedule: string;
+  longRunningSeconds: number;
+  /** commands whose sessions are idle, as written (compared after normalisation) */
+  idleCommands: string[];
+  byUser: boolean;
+  byDatabase: boolean;
+  byHost: boolean;
+  maxLabelValues: number;
+}
+
+const settings = section(
+  z.strictObject({
+    schedule: cronSchedule('*/30 * * * * *'),
+    long_running_seconds: nonNegativeNumber().default(60),
+    // a connection pool's sleeping sessions are old, not long-running
+    idle_commands: z.array(z.string({ error: 'expected a command name such as sleep' })).default(['sleep', 'daemon']),
+    by_user: boolean().default(true),
+    by_database: boolean().default(true),
+    by_host: boolean().default(false),
+    max_label_values: integer(1).default(20),
+  }),
+).transform((collector): HtapProcessesSettings => ({
+  schedule: collector.schedule,
+  longRunningSeconds: collector.long_running_seconds,
+  idleCommands: collector.idle_commands,
+  byUser: collector.by_user,
+  byDatabase: collector.by_database,
+  byHost: collector.by_host,
+  maxLabelValues: collector.max_label_values,
+}));
+
 const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
   'Number of HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
 const SESSION_MAX_DURATION = gaugeFamily('huaweicloud_taurusdb_htap_session_max_duration_seconds',
   'Longest duration of the HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
 const SESSIONS_LONG_RUNNING = gaugeFamily('huaweicloud_taurusdb_htap_sessions_long_running',
-  'Number of HTAP sessions running for at least long_running_seconds, as of the last poll.', PER_HTAP);
+  'Number of busy HTAP sessions (command not in idle_commands) running for at least long_running_seconds, as of the last poll.', PER_HTAP);
 const SESSIONS_BY_USER = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_user',
   'Number of HTAP sessions per user, as of the last poll.', [...PER_HTAP, 'user']);
 const SESSIONS_BY_DATABASE = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_database',
@@ -36,7 +70,7 @@ const SESSIONS_BY_HOST = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_host
 interface Breakdown {
   family: GaugeFamily;
   label: string;
-  enabled(settings: HtapProcessesConfig): boolean;
+  enabled(settings: HtapProcessesSettings): boolean;
   raw(process: HtapProcess): string;
   normalize(raw: string): string;
 }
@@ -49,12 +83,16 @@ const BREAKDOWNS: readonly Breakdown[] = [
 
 const keyword = (raw: string): string => labelValue(raw, true);
 
-export class HtapProcessesCollector implements Collector {
-  readonly name = 'htap_processes';
-  readonly families = [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)];
+export const HTAP_PROCESSES: CollectorDefinition<'htap_processes', HtapProcessesSettings> = {
+  name: 'htap_processes',
+  families: [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)],
+  settings,
+  create: ({ source, inventory }, resolved) => new HtapProcessesCollector(source, inventory, resolved),
+};
 
+export class HtapProcessesCollector implements Collector {
   constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory,
-    private readonly settings: HtapProcessesConfig) {}
+    private readonly settings: HtapProcessesSettings) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
@@ -63,7 +101,11 @@ export class HtapProcessesCollector implements Collector {
     await Promise.all(targets.map(async (target) => {
       try {
         const { instances } = await this.inventory.get(target, signal);
-        for (const htap of instances) if (isStarRocks(htap)) htapTargets.push({ target, htap });
+        for (const htap of instances) {
+          if (!isStarRocks(htap)) continue;
+          htapTargets.push({ target, htap });
+          poll.described.set(htap.id, describeTarget(target, htap.id));
+        }
       } catch {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
@@ -87,18 +129,22 @@ function isStarRocks(htap: HtapInstance): boolean {
 class SessionTally {
   private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
   private readonly keywords = new Normalizer(keyword);
+  /** normalised like the command label, so `Sleep` and ` sleep` are the same idle command */
+  private readonly idleCommands: ReadonlySet<string>;
   private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
   private longRunning = 0;
 
-  constructor(private readonly settings: HtapProcessesConfig) {
+  constructor(private readonly settings: HtapProcessesSettings) {
+    this.idleCommands = new Set(settings.idleCommands.map(keyword));
     this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
       breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
     }));
   }
 
   add(process: HtapProcess): void {
-    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), this.keywords.get(process.command));
-    if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
+    const command = this.keywords.get(process.command);
+    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), command);
+    if (process.durationSeconds >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
   }
 

@@ -1,7 +1,9 @@
 // Collector session_overview: GaussDB's real-time session counts, one
 // `GET /v3/{project}/instances/{id}/session-overview` per GaussDB instance and poll.
 import { gaugeFamily, type Poll } from '../metrics/snapshot.js';
-import type { Collector } from './collector.js';
+import { scheduleSection } from '../config/fields.js';
+import type { ScheduleConfig } from '../config/types.js';
+import type { Collector, CollectorDefinition } from './collector.js';
 import { instanceInfoFamily, pollInstances, type TargetSource } from './targets.js';
 
 const SESSIONS = gaugeFamily('huaweicloud_gaussdb_sessions',
@@ -14,10 +16,14 @@ const SESSIONS_LOCK_WAITING = gaugeFamily('huaweicloud_gaussdb_sessions_lock_wai
   'Number of real-time sessions waiting for a lock on the GaussDB instance (lock_num), as of the last poll.', ['instance_id']);
 const INSTANCE_INFO = instanceInfoFamily('gaussdb');
 
-export class SessionOverviewCollector implements Collector {
-  readonly name = 'session_overview';
-  readonly families = [SESSIONS, SESSIONS_ACTIVE, SESSIONS_SLOW_SQL, SESSIONS_LOCK_WAITING, INSTANCE_INFO];
+export const SESSION_OVERVIEW: CollectorDefinition<'session_overview', ScheduleConfig> = {
+  name: 'session_overview',
+  families: [SESSIONS, SESSIONS_ACTIVE, SESSIONS_SLOW_SQL, SESSIONS_LOCK_WAITING, INSTANCE_INFO],
+  settings: scheduleSection('*/30 * * * * *'),
+  create: ({ source }) => new SessionOverviewCollector(source),
+};
 
+export class SessionOverviewCollector implements Collector {
   constructor(private readonly source: TargetSource) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@ import type { GaussDbApi } from '../cloud/gaussdb.js';
 import type { TaurusDbApi } from '../cloud/taurusdb.js';
 import type { InstanceRef } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
+import type { TargetDescription } from '../status/target-status.js';
 import { labelValue } from './labels.js';
 
 export interface ProjectInfo {
@@ -53,6 +54,18 @@ export async function pollInstances<T extends Target>(poll: Poll, targets: reado
       project_id: target.project.projectId,
       region: target.project.region,
     }, 1);
+    poll.described.set(target.instance.id, describeTarget(target));
   }
   await poll.runEach(targets, (target) => target.instance.id, fill);
+}
+
+/** A target as the status page names it. */
+export function describeTarget(target: Target, htapInstanceId?: string): TargetDescription {
+  return {
+    name: target.instance.name,
+    projectId: target.project.projectId,
+    region: target.project.region,
+    instanceId: target.instance.id,
+    ...(htapInstanceId === undefined ? {} : { htapInstanceId }),
+  };
 }

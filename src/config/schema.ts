@@ -5,21 +5,21 @@
 
 import { readFileSync, accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { COLLECTOR_DEFINITIONS } from '../collectors/index.js';
+import { always, boolean, integer, list, nonEmpty, scheduleSection, section } from './fields.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
+import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
   CollectorsConfig,
   Config,
   EngineConfig,
-  HtapProcessesConfig,
   HttpConfig,
   InstanceRef,
   LogLevel,
   ProjectConfig,
-  ScheduleConfig,
   WebConfig,
 } from './types.js';
 
@@ -30,81 +30,18 @@ export interface SchemaOptions {
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 /** paths the HTTP server serves itself; the telemetry path must not shadow them */
-export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload'] as const;
+export const RESERVED_PATHS = ['/', '/-/healthy', '/-/ready', '/-/reload', '/sessions', '/api/v1/targets', '/api/v1/sessions'] as const;
 
 export const DEFAULTS = {
   listenAddress: '0.0.0.0:10110',
   telemetryPath: '/metrics',
-  sessionOverviewSchedule: '*/30 * * * * *',
-  htapInstancesSchedule: '0 */5 * * * *',
-  htapProcessesSchedule: '*/30 * * * * *',
-  longRunningSeconds: 60,
-  maxLabelValues: 20,
   timeout: '10s',
   retries: 2,
   concurrency: 8,
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
+  gracePolls: 2,
 } as const;
-
-/** Let refinements that compare keys run even when one of the keys failed on its own. */
-const always = (): boolean => true;
-
-// ---------------------------------------------------------------------------------------------
-// Building blocks
-
-/** An optional section: absent, or present with every key commented out (YAML null), means all defaults. */
-function section<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => value ?? {}, schema);
-}
-
-/** A list that may be absent or empty. */
-function list<T extends z.ZodType>(item: T) {
-  return z.preprocess((value) => value ?? [], z.array(item));
-}
-
-/** Numbers and booleans may come from `${VAR}`, which always yields a string. */
-function fromNumericString(value: unknown): unknown {
-  return typeof value === 'string' && /^\s*-?\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : value;
-}
-
-function integer(min: number, max?: number) {
-  let schema = z.number().int({ error: 'must be a whole number' }).min(min, { error: `must be at least ${min}` });
-  if (max !== undefined) schema = schema.max(max, { error: `must be at most ${max}` });
-  return z.preprocess(fromNumericString, schema);
-}
-
-function nonNegativeNumber() {
-  return z.preprocess(fromNumericString, z.number().min(0, { error: 'must not be negative' }));
-}
-
-function boolean() {
-  return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
-}
-
-function nonEmpty() {
-  return z.string().min(1, { error: 'must not be empty' });
-}
-
-function cronSchedule(fallback: string) {
-  return z
-    .string()
-    .superRefine((expression, ctx) => {
-      const fields = expression.trim() === '' ? 0 : expression.trim().split(/\s+/).length;
-      if (fields !== 5 && fields !== 6) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `invalid cron expression ${JSON.stringify(expression)}: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field`,
-        });
-      } else if (!cron.validate(expression)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `invalid cron expression ${JSON.stringify(expression)}: a field is malformed or out of range`,
-        });
-      }
-    })
-    .default(fallback);
-}
 
 /** A duration string → milliseconds, at least `minMs`. */
 function duration(minMs: number) {
@@ -225,11 +162,13 @@ function webSchema(options: SchemaOptions) {
           }
           return path;
         }),
+      enable_lifecycle: boolean().default(false),
     })
     .transform((web): WebConfig => ({
       listenAddress: web.listen_address,
       telemetryPath: web.telemetry_path,
       configFile: web.config_file,
+      enableLifecycle: web.enable_lifecycle,
     }));
 }
 
@@ -243,42 +182,15 @@ const logLevelSchema = z
 // ---------------------------------------------------------------------------------------------
 // collectors, http
 
-function scheduleSchema(fallback: string) {
-  return section(z.strictObject({ schedule: cronSchedule(fallback) }))
-    .transform((collector): ScheduleConfig => ({ schedule: collector.schedule }));
-}
-
-const htapProcessesSchema = section(
-  z.strictObject({
-    schedule: cronSchedule(DEFAULTS.htapProcessesSchedule),
-    long_running_seconds: nonNegativeNumber().default(DEFAULTS.longRunningSeconds),
-    by_user: boolean().default(true),
-    by_database: boolean().default(true),
-    by_host: boolean().default(false),
-    max_label_values: integer(1).default(DEFAULTS.maxLabelValues),
-  }),
-).transform((collector): HtapProcessesConfig => ({
-  schedule: collector.schedule,
-  longRunningSeconds: collector.long_running_seconds,
-  byUser: collector.by_user,
-  byDatabase: collector.by_database,
-  byHost: collector.by_host,
-  maxLabelValues: collector.max_label_values,
-}));
-
+/** `collectors:`: each collector's own settings section (src/collectors), and discovery's schedule. */
 const collectorsSchema = z
   .strictObject({
-    session_overview: scheduleSchema(DEFAULTS.sessionOverviewSchedule),
-    htap_instances: scheduleSchema(DEFAULTS.htapInstancesSchedule),
-    htap_processes: htapProcessesSchema,
-    discovery: scheduleSchema(DEFAULTS.discoverySchedule),
+    ...Object.fromEntries(COLLECTOR_DEFINITIONS.map((collector) => [collector.name, collector.settings])),
+    discovery: scheduleSection(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
-  .transform((collectors): CollectorsConfig => ({
-    sessionOverview: collectors.session_overview,
-    htapInstances: collectors.htap_instances,
-    htapProcesses: collectors.htap_processes,
-    discovery: collectors.discovery,
-  }));
+  // Each collector's section was parsed by its own schema, under its own name.
+  .transform((collectors) => collectors as CollectorsConfig);
 
 const httpSchema = z
   .strictObject({
@@ -400,6 +312,7 @@ function endpoint() {
 const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
 
 const ENGINES = ['gaussdb', 'taurusdb'] as const;
+const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
 
 /** An instance id may appear once per project. Runs on partly invalid input too. */
 function noDuplicateInstances(project: unknown, ctx: z.RefinementCtx): void {
@@ -432,16 +345,26 @@ function projectSchema(options: SchemaOptions) {
       taurusdb: engineSchema,
     })
     .superRefine(noDuplicateInstances, { when: always })
-    .transform((project): ProjectConfig => {
+    .transform((project, ctx): ProjectConfig => {
       const defaults = defaultEndpoints(project.region);
+      const endpoints = {
+        iam: project.endpoints.iam ?? defaults.iam,
+        gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
+        taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
+      };
+      for (const engine of ENGINES) {
+        const used = project[engine].instances.length > 0 || project[engine].discover;
+        if (used && endpoints[engine] === undefined) {
+          ctx.issues.push({
+            code: 'custom', input: project.region, path: ['endpoints', engine],
+            message: `required: the Huawei Cloud SDK (release ${SDK_RELEASE}) has no ${PRODUCT[engine]} endpoint for region ${project.region}; give the URL of its ${PRODUCT[engine]} API here`,
+          });
+        }
+      }
       return {
         region: project.region,
         projectId: project.project_id,
-        endpoints: {
-          iam: project.endpoints.iam ?? defaults.iam,
-          gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
-          taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
-        },
+        endpoints,
         auth: project.auth,
         gaussdb: project.gaussdb,
         taurusdb: project.taurusdb,

@@ -2,6 +2,8 @@
 // variables interpolated, `*_file` secrets read, durations in milliseconds, endpoints filled in.
 // `schema.ts` turns the YAML file (snake_case keys) into this shape.
 
+import type { CollectorsSettings } from '../collectors/index.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface WebConfig {
@@ -10,6 +12,8 @@ export interface WebConfig {
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
+  /** POST /-/reload is served (else 403); SIGHUP reloads either way */
+  enableLifecycle: boolean;
 }
 
 export interface ScheduleConfig {
@@ -17,21 +21,13 @@ export interface ScheduleConfig {
   schedule: string;
 }
 
-export interface HtapProcessesConfig extends ScheduleConfig {
-  longRunningSeconds: number;
-  byUser: boolean;
-  byDatabase: boolean;
-  byHost: boolean;
-  maxLabelValues: number;
-}
-
-export interface CollectorsConfig {
-  sessionOverview: ScheduleConfig;
-  htapInstances: ScheduleConfig;
-  htapProcesses: HtapProcessesConfig;
-  /** when projects with `discover: true` list their instances */
+/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), when
+ *  projects with `discover: true` list their instances, and the failed-poll grace. */
+export type CollectorsConfig = CollectorsSettings & {
   discovery: ScheduleConfig;
-}
+  /** failed polls in a row through which a target's last good samples stay published */
+  grace_polls: number;
+};
 
 export interface HttpConfig {
   timeoutMs: number;
@@ -55,8 +51,9 @@ export interface InstanceRef {
 
 export interface Endpoints {
   iam: string;
-  gaussdb: string;
-  taurusdb: string;
+  /** undefined where the SDK has no endpoint in the region and the file gives none (service unused) */
+  gaussdb: string | undefined;
+  taurusdb: string | undefined;
 }
 
 export interface EngineConfig {

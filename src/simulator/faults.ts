@@ -34,7 +34,7 @@ export type FaultSpec = FaultTarget & (
   | { kind: 'status'; status?: number; errorCode?: string; errorMsg?: string }
   /** 429 APIGW.0308, with a Retry-After header when retryAfterSeconds is set */
   | { kind: 'throttle'; retryAfterSeconds?: number }
-  /** 401 APIGW.0307 as if the token had to be refreshed */
+  /** 401 as if the token had expired: APIGW.0301 or APIGW.0307, drawn from the seeded PRNG */
   | { kind: 'token_expired' }
   /** headers and half the body, then the socket is destroyed */
   | { kind: 'reset' }

@@ -283,6 +283,11 @@ export class HtapInstance {
     return this.fixed ? this.fixed.length : this.generatedCount;
   }
 
+  /** Sessions generated from the seed and the clock (not a fixed list). */
+  get generated(): boolean {
+    return this.fixed === undefined;
+  }
+
   /** Session `i` now, without materialising the others. */
   sessionAt(i: number): Session | undefined {
     if (i < 0 || i >= this.sessionCount) return undefined;

@@ -3,7 +3,7 @@
 import type { JsonAnswer, ProjectApi, RequestOptions, Service } from '../../src/cloud/api.js';
 import { CloudApiError } from '../../src/cloud/errors.js';
 import { TaurusDbApi } from '../../src/cloud/taurusdb.js';
-import type { Collector } from '../../src/collectors/collector.js';
+import type { Collector, CollectorDefinition } from '../../src/collectors/collector.js';
 import type { TargetSource, TaurusDbTarget } from '../../src/collectors/targets.js';
 import { Poll, SnapshotStore } from '../../src/metrics/snapshot.js';
 
@@ -68,9 +68,9 @@ export function pagedProcesses(sessions: readonly unknown[]): (query: Query) => 
 
 export const signal = new AbortController().signal;
 
-/** Runs one poll of `collector` and commits it to `store`. */
-export async function pollInto(store: SnapshotStore, collector: Collector): Promise<void> {
-  const poll = new Poll(collector.name);
+/** Runs one poll of `collector` (made from `definition`) and commits it to `store`. */
+export async function pollInto(store: SnapshotStore, definition: CollectorDefinition, collector: Collector): Promise<void> {
+  const poll = new Poll(definition.name);
   await collector.collect(poll, signal);
   store.commit(poll);
 }

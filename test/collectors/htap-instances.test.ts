@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { HtapInstancesCollector } from '../../src/collectors/htap-instances.js';
+import { HTAP_INSTANCES, HtapInstancesCollector } from '../../src/collectors/htap-instances.js';
 import { HtapInventory } from '../../src/collectors/htap-inventory.js';
 import { SnapshotStore } from '../../src/metrics/snapshot.js';
 import { FakeProjectApi, PROJECT_ID, REGION, pollInto, sampleLines, serverError, signal, taurusSource, taurusTargets } from './fake-project-api.js';
@@ -21,7 +21,7 @@ function setup(fake: FakeProjectApi, ids: string[]): { collector: HtapInstancesC
   const inventory = new HtapInventory();
   const targets = taurusTargets(fake, ids);
   const collector = new HtapInstancesCollector(taurusSource(() => targets), inventory);
-  return { collector, store: new SnapshotStore([collector]), inventory };
+  return { collector, store: new SnapshotStore([HTAP_INSTANCES]), inventory };
 }
 
 describe('HtapInstancesCollector', () => {
@@ -34,7 +34,7 @@ describe('HtapInstancesCollector', () => {
       })],
     });
     const { collector, store } = setup(fake, [T1]);
-    await pollInto(store, collector);
+    await pollInto(store, HTAP_INSTANCES, collector);
     const one = `instance_id="${T1}",htap_instance_id="${H1}"`;
     const two = `instance_id="${T1}",htap_instance_id="${H2}"`;
     expect(sampleLines(store)).toEqual([
@@ -64,7 +64,7 @@ describe('HtapInstancesCollector', () => {
       instances: [{ id: H1, name: null, engine_name: 'star-rocks', engine_version: null, instance_state: null, create_at: null, is_frozen: null, ha_mode: null, node_num: null }],
     });
     const { collector, store } = setup(fake, [T1]);
-    await pollInto(store, collector);
+    await pollInto(store, HTAP_INSTANCES, collector);
     expect(sampleLines(store).filter((l) => l.startsWith('huaweicloud_taurusdb_htap'))).toEqual([
       `huaweicloud_taurusdb_htap_instances{instance_id="${T1}"} 1`,
       `huaweicloud_taurusdb_htap_instance_info{instance_id="${T1}",htap_instance_id="${H1}",name="unknown",engine_name="star-rocks",engine_version="unknown",ha_mode="unknown"} 1`,
@@ -74,10 +74,10 @@ describe('HtapInstancesCollector', () => {
   it('drops an HTAP instance that vanished from /htap, in the output and in the inventory', async () => {
     const fake = new FakeProjectApi().on(`instances/${T1}/htap`, { total: 2, max_htap_instance_num_of_taurus: 10, instances: [htapInstance(H1), htapInstance(H2)] });
     const { collector, store, inventory } = setup(fake, [T1]);
-    await pollInto(store, collector);
+    await pollInto(store, HTAP_INSTANCES, collector);
     expect(sampleLines(store).some((l) => l.includes(H2))).toBe(true);
     fake.on(`instances/${T1}/htap`, { total: 1, max_htap_instance_num_of_taurus: 10, instances: [htapInstance(H1)] });
-    await pollInto(store, collector);
+    await pollInto(store, HTAP_INSTANCES, collector);
     expect(sampleLines(store).filter((l) => l.includes(H2))).toEqual([]);
     expect(sampleLines(store)).toContain(`huaweicloud_taurusdb_htap_instances{instance_id="${T1}"} 1`);
     const [target] = taurusTargets(fake, [T1]);
@@ -89,7 +89,7 @@ describe('HtapInstancesCollector', () => {
       .on(`instances/${T1}/htap`, { total: 1, max_htap_instance_num_of_taurus: 10, instances: [htapInstance(H1)] })
       .on(`instances/${T2}/htap`, () => { throw serverError('taurusdb_htap'); });
     const { collector, store } = setup(fake, [T1, T2]);
-    await pollInto(store, collector);
+    await pollInto(store, HTAP_INSTANCES, collector);
     const lines = sampleLines(store);
     expect(lines.filter((l) => l.includes(T2))).toEqual([
       `huaweicloud_taurusdb_instance_info{instance_id="${T2}",name="${T2}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,

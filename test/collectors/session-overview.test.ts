@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GaussDbApi } from '../../src/cloud/gaussdb.js';
-import { SessionOverviewCollector } from '../../src/collectors/session-overview.js';
+import { SESSION_OVERVIEW, SessionOverviewCollector } from '../../src/collectors/session-overview.js';
 import type { GaussDbTarget, TargetSource } from '../../src/collectors/targets.js';
 import { SnapshotStore } from '../../src/metrics/snapshot.js';
 import { FakeProjectApi, PROJECT_ID, REGION, pollInto, sampleLines } from './fake-project-api.js';
@@ -15,7 +15,7 @@ function setup(fake: FakeProjectApi, ids: string[]): { collector: SessionOvervie
   }));
   const source: TargetSource = { gaussdb: () => targets, taurusdb: () => [] };
   const collector = new SessionOverviewCollector(source);
-  return { collector, store: new SnapshotStore([collector]) };
+  return { collector, store: new SnapshotStore([SESSION_OVERVIEW]) };
 }
 
 describe('SessionOverviewCollector', () => {
@@ -23,7 +23,7 @@ describe('SessionOverviewCollector', () => {
     const fake = new FakeProjectApi()
       .on(`instances/${A}/session-overview`, { active_num: '12', total_num: '036', slow_sql_num: '1', lock_num: '0' });
     const { collector, store } = setup(fake, [A]);
-    await pollInto(store, collector);
+    await pollInto(store, SESSION_OVERVIEW, collector);
     expect(sampleLines(store)).toEqual([
       `huaweicloud_gaussdb_sessions{instance_id="${A}"} 36`,
       `huaweicloud_gaussdb_sessions_active{instance_id="${A}"} 12`,
@@ -43,7 +43,7 @@ describe('SessionOverviewCollector', () => {
       .on(`instances/${A}/session-overview`, { active_num: '1', total_num: '2', slow_sql_num: '0', lock_num: '0' })
       .on(`instances/${B}/session-overview`, { active_num: 'n/a', total_num: '2', slow_sql_num: '0', lock_num: '0' });
     const { collector, store } = setup(fake, [A, B]);
-    await pollInto(store, collector);
+    await pollInto(store, SESSION_OVERVIEW, collector);
     const lines = sampleLines(store);
     expect(lines.filter((l) => l.includes(B))).toEqual([
       `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
@@ -63,10 +63,10 @@ describe('SessionOverviewCollector', () => {
       gaussdb: () => ids.map((id) => ({ project: { projectId: PROJECT_ID, region: REGION }, instance: { id, name: id }, api })),
       taurusdb: () => [],
     });
-    const store = new SnapshotStore([collector]);
-    await pollInto(store, collector);
+    const store = new SnapshotStore([SESSION_OVERVIEW]);
+    await pollInto(store, SESSION_OVERVIEW, collector);
     ids = [A];
-    await pollInto(store, collector);
+    await pollInto(store, SESSION_OVERVIEW, collector);
     expect(sampleLines(store).filter((l) => l.includes(B))).toEqual([]);
   });
 });

@@ -44,20 +44,21 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '' },
+  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
-    sessionOverview: { schedule: '*/30 * * * * *' },
-    htapInstances: { schedule: '0 */5 * * * *' },
-    htapProcesses: {
+    session_overview: { schedule: '*/30 * * * * *' },
+    htap_instances: { schedule: '0 */5 * * * *' },
+    htap_processes: {
       schedule: '*/30 * * * * *',
-      longRunningSeconds: 60,
+      longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'],
       byUser: true,
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
     },
     discovery: { schedule: '0 */10 * * * *' },
+    grace_polls: 2,
   },
   http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
@@ -139,20 +140,21 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
+      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
-        sessionOverview: { schedule: '0 * * * *' },
-        htapInstances: { schedule: '*/10 * * * * *' },
-        htapProcesses: {
+        session_overview: { schedule: '0 * * * *' },
+        htap_instances: { schedule: '*/10 * * * * *' },
+        htap_processes: {
           schedule: '*/15 * * * * *',
-          longRunningSeconds: 2.5,
+          longRunningSeconds: 2.5, idleCommands: ['sleep', 'daemon'],
           byUser: false,
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
         },
         discovery: { schedule: '0 0 * * * *' },
+        grace_polls: 2,
       },
       http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [
@@ -219,8 +221,8 @@ describe('environment variables', () => {
     const top = 'http: { retries: "${RETRIES:-3}", timeout: "${TIMEOUT:-2s}" }\ncollectors: { htap_processes: { by_host: "${BY_HOST}", max_label_values: "${MAX}" } }';
     const config = parseConfig(file(AKSK, top), { BY_HOST: 'true', MAX: '7' }, dir);
     expect(config.http).toEqual({ timeoutMs: 2000, retries: 3, concurrency: 8, maxInFlight: 64 });
-    expect(config.collectors.htapProcesses.byHost).toBe(true);
-    expect(config.collectors.htapProcesses.maxLabelValues).toBe(7);
+    expect(config.collectors.htap_processes.byHost).toBe(true);
+    expect(config.collectors.htap_processes.maxLabelValues).toBe(7);
   });
 
   it('reports every unset variable with its own path', () => {
@@ -314,8 +316,8 @@ describe('cron schedules', () => {
   it('accepts 5 and 6 fields', () => {
     const top = 'collectors: { session_overview: { schedule: "*/5 * * * *" }, htap_instances: { schedule: "15 */2 * * * *" } }';
     const config = parseConfig(file(AKSK, top), {}, dir);
-    expect(config.collectors.sessionOverview).toEqual({ schedule: '*/5 * * * *' });
-    expect(config.collectors.htapInstances).toEqual({ schedule: '15 */2 * * * *' });
+    expect(config.collectors.session_overview).toEqual({ schedule: '*/5 * * * *' });
+    expect(config.collectors.htap_instances).toEqual({ schedule: '15 */2 * * * *' });
   });
 
   it('reports bad expressions with their paths', () => {
@@ -405,18 +407,27 @@ describe('projects', () => {
   });
 
   it.each([
-    ['ap-southeast-1', 'gaussdb-opengauss', 'gaussdbformysql'],
-    ['cn-east-4', 'gaussdb', 'gaussdb'],
-    ['af-south-1', 'gaussdb-opengauss', 'gaussdb-mysql'],
-    ['cn-north-4', 'gaussdb-opengauss', 'gaussdb'],
-    ['eu-west-101', 'gaussdb-opengauss', 'gaussdb'],
-  ])('endpoints for %s: %s / %s', (region, gaussdb, taurusdb) => {
+    ['ap-southeast-1', 'https://iam.ap-southeast-1.myhuaweicloud.com', 'https://gaussdb-opengauss.ap-southeast-1.myhuaweicloud.com', 'https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com'],
+    ['cn-east-4', 'https://iam.cn-east-4.myhuaweicloud.com', 'https://gaussdb.cn-east-4.myhuaweicloud.com', undefined],
+    ['af-south-1', 'https://iam.af-south-1.myhuaweicloud.com', 'https://gaussdb-opengauss.af-south-1.myhuaweicloud.com', 'https://gaussdb-mysql.af-south-1.myhuaweicloud.com'],
+    ['eu-west-101', 'https://iam.eu-west-101.myhuaweicloud.eu', undefined, undefined],
+    ['cn-southwest-3', 'https://iam.myhuaweicloud.com', undefined, 'https://gaussdb-mysql.cn-southwest-3.myhuaweicloud.com'],
+  ])('endpoints for %s: %s, %s, %s', (region, iam, gaussdb, taurusdb) => {
     const config = parseConfig(`projects: [{ region: ${region}, project_id: p1, ${AKSK} }]`, {}, dir);
-    expect(config.projects[0]?.endpoints).toEqual({
-      iam: `https://iam.${region}.myhuaweicloud.com`,
-      gaussdb: `https://${gaussdb}.${region}.myhuaweicloud.com`,
-      taurusdb: `https://${taurusdb}.${region}.myhuaweicloud.com`,
-    });
+    expect(config.projects[0]?.endpoints).toEqual({ iam, gaussdb, taurusdb });
+  });
+
+  it('refuses a service used in a region without an SDK endpoint and without an override, naming the field', () => {
+    const used = 'gaussdb: { discover: true }\n  taurusdb: { instances: [abc123in07] }';
+    expect(problems(`projects:\n- region: cn-east-2\n  project_id: p1\n  ${AKSK}\n  ${used}\n`)).toEqual([
+      'projects[0].endpoints.taurusdb: required: the Huawei Cloud SDK (release 3.1.209) has no TaurusDB endpoint for region cn-east-2; give the URL of its TaurusDB API here',
+    ]);
+    expect(problems(`projects:\n- region: eu-west-101\n  project_id: p1\n  ${AKSK}\n  ${used}\n`)).toEqual([
+      'projects[0].endpoints.gaussdb: required: the Huawei Cloud SDK (release 3.1.209) has no GaussDB endpoint for region eu-west-101; give the URL of its GaussDB API here',
+      'projects[0].endpoints.taurusdb: required: the Huawei Cloud SDK (release 3.1.209) has no TaurusDB endpoint for region eu-west-101; give the URL of its TaurusDB API here',
+    ]);
+    const overridden = parseConfig(`projects:\n- region: cn-east-2\n  project_id: p1\n  ${AKSK}\n  ${used}\n  endpoints: { taurusdb: "https://gw.example.com/hwc/" }\n`, {}, dir);
+    expect(overridden.projects[0]?.endpoints.taurusdb).toBe('https://gw.example.com/hwc');
   });
 
   it('refuses endpoints that are not http(s) URLs', () => {
@@ -445,8 +456,8 @@ taurusdb:
 
   it('allows the same instance id in two projects', () => {
     const text = `projects:
-  - { region: a-1, project_id: p1, ${AKSK}, gaussdb: { instances: [i1] } }
-  - { region: a-1, project_id: p2, ${AKSK}, gaussdb: { instances: [i1] } }`;
+  - { region: cn-north-4, project_id: p1, ${AKSK}, gaussdb: { instances: [i1] } }
+  - { region: cn-north-4, project_id: p2, ${AKSK}, gaussdb: { instances: [i1] } }`;
     expect(parseConfig(text, {}, dir).projects.map((p) => p.gaussdb.instances)).toEqual([[{ id: 'i1', name: 'i1' }], [{ id: 'i1', name: 'i1' }]]);
   });
 });
@@ -464,8 +475,9 @@ describe('web', () => {
 
   it.each([
     ['metrics', 'must start with "/", e.g. /metrics'],
-    ['/', '"/" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself'],
-    ['/-/ready', '"/-/ready" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself'],
+    ['/', '"/" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
+    ['/-/ready', '"/-/ready" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
+    ['/api/v1/targets', '"/api/v1/targets" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself'],
     ['/metrics?x', 'must not contain whitespace, "?" or "#"'],
   ])('refuses telemetry path %s', (path, problem) => {
     expect(problems(file(AKSK, `web: { telemetry_path: "${path}" }`))).toEqual([`web.telemetry_path: ${problem}`]);
@@ -530,7 +542,7 @@ projects:
     })();
     expect(error).toBeInstanceOf(ConfigError);
     const expected = [
-      'web.telemetry_path: "/-/healthy" is reserved: /, /-/healthy, /-/ready, /-/reload are served by the exporter itself',
+      'web.telemetry_path: "/-/healthy" is reserved: /, /-/healthy, /-/ready, /-/reload, /sessions, /api/v1/targets, /api/v1/sessions are served by the exporter itself',
       'collectors.htap_processes.schedule: invalid cron expression "every minute": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field',
       'http.timeout: invalid duration "soon": expected a number and a unit (ms, s, m, h) such as 500ms, 10s, 5m or 1m30s',
       'projects[0].project_id: required',
@@ -544,11 +556,11 @@ projects:
     expect((error as ConfigError).name).toBe('ConfigError');
   });
 
-  it('reports YAML syntax errors with line and column', () => {
+  it('reports YAML syntax errors with line, column and kind', () => {
     expect(problems('projects:\n  - region: a\n  region: b\n')).toEqual([
-      'line 3, column 1: All mapping items must start at the same column',
+      'line 3, column 1: invalid YAML: bad indentation (BAD_INDENT)',
     ]);
-    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('never puts a secret value in a problem message', () => {

@@ -1,9 +1,9 @@
 // `npm run demo` as a user runs it (the built simulator + exporter, fixed ports), judged by
-// promtool: every SPEC family served within 10 s, and `promtool check metrics` finds nothing.
+// promtool: every family of the contract served within 10 s, and `promtool check metrics` finds nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { SPEC_FAMILIES } from '../support/spec.js';
+import { CONTRACT_FAMILIES } from '../support/contract.js';
 import { runTool, requireTool } from './tools.js';
 
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   demo = spawn(process.execPath, [join(process.cwd(), 'dist', 'demo.js')], { stdio: 'ignore' });
   while (Date.now() - started < 20_000) {
     exposition = await scrape();
-    if (SPEC_FAMILIES.every((family) => exposition.includes(`\n${family}{`))) {
+    if (CONTRACT_FAMILIES.every((family) => exposition.includes(`\n${family}{`))) {
       secondsToAllFamilies = (Date.now() - started) / 1000;
       break;
     }
@@ -42,8 +42,8 @@ afterAll(async () => {
 });
 
 describe('the demo', () => {
-  it('serves every SPEC metric family within 10 seconds of start', () => {
-    const missing = SPEC_FAMILIES.filter((family) => !exposition.includes(`\n${family}{`));
+  it('serves every metric family of the contract within 10 seconds of start', () => {
+    const missing = CONTRACT_FAMILIES.filter((family) => !exposition.includes(`\n${family}{`));
     expect(missing).toEqual([]);
     expect(secondsToAllFamilies).toBeLessThan(10);
   });

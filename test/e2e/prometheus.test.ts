@@ -1,6 +1,6 @@
 // The exporter as Prometheus sees it: the simulator and the real daemon in-process, scraped by a
 // real Prometheus server (Debian's 2.42) on loopback that loads the chart's alerting rules. Through
-// Prometheus' HTTP API: the target is up, every SPEC family has series, the lock-waiting alert
+// Prometheus' HTTP API: the target is up, every family of the contract has series, the lock-waiting alert
 // goes pending then firing with the instance's name, and every PromQL expression of
 // files/alerts.yaml and files/dashboard.json parses and returns data.
 // A missing prometheus or promtool binary fails the suite with an install hint (tools.ts).
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { SPEC_FAMILIES } from '../support/spec.js';
+import { CONTRACT_FAMILIES } from '../support/contract.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { get, getOptional, list, num, obj, objs, str, type Doc, type Key } from './documents.js';
 import { requireTool, runTool } from './tools.js';
@@ -227,11 +227,11 @@ describe('Prometheus scraping the exporter', () => {
     expect(active.map((t) => ({ health: t.health, lastError: t.lastError }))).toEqual([{ health: 'up', lastError: '' }]);
   });
 
-  it('has series for every SPEC metric family, and for the TaurusDB _info metric', async () => {
+  it('has series for every metric family of the contract, and for the TaurusDB _info metric', async () => {
     const answer = await query(`group by (__name__) ({job="${JOB}", __name__=~"huaweicloud_.+"})`);
     expect(answer.status).toBe('success');
     const names = new Set(answer.result.map((s) => s.metric.__name__));
-    const missing = [...SPEC_FAMILIES, 'huaweicloud_taurusdb_instance_info'].filter((family) => !names.has(family));
+    const missing = [...CONTRACT_FAMILIES, 'huaweicloud_taurusdb_instance_info'].filter((family) => !names.has(family));
     expect(missing).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Faults, parseFaultSpec } from '../../src/simulator/faults.js';
+import { ExpiredTokenAnswers } from '../../src/simulator/gateway.js';
 import { Simulator } from '../../src/simulator/server.js';
 
 interface Answer {
@@ -75,7 +76,8 @@ describe('Faults over HTTP', () => {
     sim.faults.add({ kind: 'status', status: 503, times: 1 });
     const unavailable = await get(sim, 'gaussdb', overview);
     expect(unavailable.status).toBe(503);
-    expect(json(unavailable)).toEqual({ error_code: 'APIGW.0203', error_msg: 'Backend unavailable' });
+    // A gateway error carries its request id in the body; a DBS error does not.
+    expect(json(unavailable)).toEqual({ error_code: 'APIGW.0203', error_msg: 'Backend unavailable', request_id: unavailable.headers.get('x-request-id') });
     sim.faults.add({ kind: 'status', status: 500, errorCode: 'DBS.200099', errorMsg: 'boom' });
     const custom = await get(sim, 'gaussdb', overview);
     expect([custom.status, json(custom)]).toEqual([500, { error_code: 'DBS.200099', error_msg: 'boom' }]);
@@ -90,10 +92,18 @@ describe('Faults over HTTP', () => {
     expect(res.headers.get('retry-after')).toBe('7');
   });
 
-  it('token_expired: 401 APIGW.0307', async () => {
+  it('token_expired: 401 APIGW.0301 or APIGW.0307 as the seeded PRNG draws, the request id in the body', async () => {
     sim.faults.add({ kind: 'token_expired', api: 'taurusdb_htap' });
-    const res = await get(sim, 'taurusdb', `/v3/${pid}/instances/${sim.fleet.demo?.ordersTaurusId}/htap`);
-    expect([res.status, json(res)['error_code']]).toEqual([401, 'APIGW.0307']);
+    const codes: unknown[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await get(sim, 'taurusdb', `/v3/${pid}/instances/${sim.fleet.demo?.ordersTaurusId}/htap`);
+      expect(res.status).toBe(401);
+      expect(json(res)['request_id']).toBe(res.headers.get('x-request-id'));
+      codes.push(json(res)['error_code']);
+    }
+    const again = new ExpiredTokenAnswers(sim.fleet.seed);
+    expect(codes).toEqual(Array.from({ length: 12 }, () => again.next().code));
+    expect(new Set(codes)).toEqual(new Set(['APIGW.0301', 'APIGW.0307']));
   });
 
   it('reset: the connection dies mid-response', async () => {

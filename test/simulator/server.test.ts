@@ -109,13 +109,14 @@ describe('Simulator over HTTP', () => {
       expect(get.status).toBe(405);
     });
 
-    it('answers 401 APIGW.0307 once tokens are expired; the fixed token keeps working', async () => {
+    it('answers 401 APIGW.0301 or APIGW.0307 once tokens are expired, with the request id; the fixed token keeps working', async () => {
       const issued = await call(sim, 'iam', '/v3/auth/tokens', 'none', { method: 'POST', body: tokenBody(sim) });
       const token = issued.headers.get('x-subject-token') ?? '';
       sim.expireTokens();
       const res = await call(sim, 'taurusdb', `/v3/${pid}/instances/${sim.fleet.demo?.ordersTaurusId}/htap`, { token });
       expect(res.status).toBe(401);
-      expect(res.json['error_code']).toBe('APIGW.0307');
+      expect(res.json['error_code']).toMatch(/^APIGW\.030[17]$/);
+      expect(res.json['request_id']).toBe(res.headers.get('x-request-id'));
       const fixed = await call(sim, 'taurusdb', `/v3/${pid}/instances/${sim.fleet.demo?.ordersTaurusId}/htap`, 'fixed');
       expect(fixed.status).toBe(200);
     });
@@ -273,7 +274,9 @@ describe('Simulator over HTTP', () => {
     it('answers 404 APIGW.0101 for unknown paths and 405 for wrong methods', async () => {
       const notFound = await call(sim, 'gaussdb', '/v3/nothing/here');
       expect(notFound.status).toBe(404);
-      expect(notFound.json).toEqual({ error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' });
+      expect(notFound.json).toEqual({
+        error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment', request_id: notFound.headers.get('x-request-id'),
+      });
       // each API lives on its own listener
       expect((await call(sim, 'gaussdb', `/v3/${pid}/instances/${busy}/htap/process`)).status).toBe(404);
       const post = await call(sim, 'gaussdb', `/v3/${pid}/instances/${sim.fleet.demo?.gaussDbIds[0]}/session-overview`, 'aksk', { method: 'POST', body: '{}' });

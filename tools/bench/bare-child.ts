@@ -2,6 +2,7 @@
 // holds the exporter only (its peak memory is then the exporter's) and each side has the same
 // kind of process to itself. `cycle` runs one poll cycle's requests after a full GC (not
 // counted) and answers with its wall time and this process's CPU time.
+import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { bareCycle, type BareOptions } from './bare-client.js';
@@ -12,9 +13,10 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 /** `profileDir`: profile this cycle (as poll-bare.cpuprofile) and answer with its summary. */
-type CycleArgs = Omit<BareOptions, 'signal'> & { timeoutMs: number; profileDir?: string };
+type CycleArgs = Omit<BareOptions, 'signal' | 'onAnswer'> & { timeoutMs: number; profileDir?: string };
 
 serveParent(async (message) => {
+  if (message.type === 'checksum') return answerChecksum(message['args'] as CycleArgs);
   if (message.type !== 'cycle') throw new Error(`unknown request ${message.type}`);
   const { timeoutMs, profileDir, ...options } = message['args'] as CycleArgs;
   const profiler = new PhaseProfiler(profileDir);
@@ -31,5 +33,27 @@ serveParent(async (message) => {
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }, async () => undefined);
+
+/**
+ * One cycle (not timed) hashing every answer: SHA-256 over the sorted list of
+ * SHA-256(path and query, NUL, body). Equal for two simulators exactly when they sent the same
+ * bytes to the same requests, whatever order the answers came in.
+ */
+async function answerChecksum({ timeoutMs, ...options }: Omit<CycleArgs, 'profileDir'>): Promise<Record<string, unknown>> {
+  const digests: string[] = [];
+  let bytes = 0;
+  const result = await bareCycle({
+    ...options,
+    signal: AbortSignal.timeout(timeoutMs),
+    onAnswer: (pathAndQuery, body) => {
+      bytes += body.length;
+      digests.push(createHash('sha256').update(pathAndQuery).update('\0').update(body).digest('hex'));
+    },
+  });
+  digests.sort();
+  const all = createHash('sha256');
+  for (const digest of digests) all.update(digest);
+  return { ...result, answers: digests.length, bytes, sha256: all.digest('hex') };
+}
 
 process.send?.({ type: 'ready' });

@@ -24,6 +24,8 @@ export interface BareOptions {
   maxPages: number;
   /** the whole cycle's deadline */
   signal: AbortSignal;
+  /** sees every answer's path and query and its body as received (the answer checksum) */
+  onAnswer?: (pathAndQuery: string, body: Buffer) => void;
 }
 
 export interface BareResult {
@@ -86,7 +88,9 @@ export async function bareCycle(options: BareOptions): Promise<BareResult> {
             return;
           }
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            const raw = Buffer.concat(chunks);
+            options.onAnswer?.(url.pathname + url.search, raw);
+            resolve(JSON.parse(raw.toString('utf8')));
             requestMs += performance.now() - sent;
           } catch (error) {
             reject(error as Error);

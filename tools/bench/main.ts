@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
 import { countSeries } from './exposition.js';
-import { Child, cpuSeconds, median, round, type Message } from './ipc.js';
+import { Child, closeServer, cpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
@@ -133,14 +133,15 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '' },
+    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
-      sessionOverview: never,
-      htapInstances: never,
+      session_overview: never,
+      htap_instances: never,
       // The product's defaults.
-      htapProcesses: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
       discovery: never,
+      grace_polls: 0,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
     http: { timeoutMs: 120_000, retries: 0, concurrency: options.concurrency, maxInFlight: options.concurrency },
@@ -281,12 +282,6 @@ async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
 }
 
-async function closeServer(server: http.Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
-}
-
 /** The fleet and load the targets are set for. */
 function atTargetScale(o: Options): boolean {
   return o.gaussdb === FULL.gaussdb && o.taurusdb === FULL.taurusdb && o.sessions === FULL.sessions && o.htapPerTaurus === 1
@@ -301,7 +296,7 @@ function sourceState(): { commit: string; modifiedSources: string[] } {
   try {
     return {
       commit: git('rev-parse', '--short', 'HEAD'),
-      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '' && !line.includes('src/bench/')).map((line) => line.slice(3)),
+      modifiedSources: git('status', '--porcelain', '--', 'src').split('\n').filter((line) => line !== '').map((line) => line.slice(3)),
     };
   } catch {
     return { commit: 'unknown', modifiedSources: [] };
@@ -385,19 +380,19 @@ async function main(): Promise<void> {
     children.push(bareChild);
     await bareChild.waitFor('ready', 60_000);
     let bareMaxRss = 0;
+    const bareArgs = {
+      endpoints: ready.endpoints,
+      credentials: ready.credentials,
+      projects: ready.projects.map((p) => ({ projectId: p.projectId, gaussdbIds: p.gaussdb.map((g) => g.id), taurusdbIds: p.taurusdb.map((t) => t.id) })),
+      concurrency: options.concurrency,
+      pageSize: PAGE_SIZE,
+      maxPages: MAX_PAGES,
+      timeoutMs: config.http.timeoutMs * 2,
+    };
     const bare = async (profile = false): Promise<Timed> => {
       const result = await bareChild.request({
         type: 'cycle',
-        args: {
-          endpoints: ready.endpoints,
-          credentials: ready.credentials,
-          projects: ready.projects.map((p) => ({ projectId: p.projectId, gaussdbIds: p.gaussdb.map((g) => g.id), taurusdbIds: p.taurusdb.map((t) => t.id) })),
-          concurrency: options.concurrency,
-          pageSize: PAGE_SIZE,
-          maxPages: MAX_PAGES,
-          timeoutMs: config.http.timeoutMs * 2,
-          ...(profile && options.profileDir ? { profileDir: options.profileDir } : {}),
-        },
+        args: { ...bareArgs, ...(profile && options.profileDir ? { profileDir: options.profileDir } : {}) },
       }, config.http.timeoutMs * 2 + 30_000) as unknown as BareResult & Timed & { maxRssBytes: number; profile?: ProfileSummary };
       if (result.failures > 0) throw new Error(`bare client: ${result.failures} of ${result.requests} requests failed`);
       bareMaxRss = result.maxRssBytes;
@@ -410,6 +405,11 @@ async function main(): Promise<void> {
     log('poll: warm-up');
     await poll();
     await bare(false);
+    // What the simulator answers, fixed by the seed: equal checksums mean equal answers.
+    const checksum = await bareChild.request({ type: 'checksum', args: bareArgs }, config.http.timeoutMs * 2 + 30_000) as unknown as
+      BareResult & { answers: number; bytes: number; sha256: string };
+    if (checksum.failures > 0) throw new Error(`bare client: ${checksum.failures} of ${checksum.requests} requests failed`);
+    log(`poll: answer checksum ${checksum.sha256.slice(0, 16)} over ${checksum.answers} answers`);
     const exporterCycles: CycleFigures[] = [];
     const bareCycles: CycleFigures[] = [];
     for (let i = 0; i < options.cycles; i++) {
@@ -449,8 +449,9 @@ async function main(): Promise<void> {
       exposition: () => exporter.store.current(),
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
-      landing: () => ({ version, collectors: [] }),
+      operator: { version, telemetryPath: '/metrics', status: exporter.status },
       reload: async () => [],
+      lifecycleEnabled: () => false,
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
     const plainSample = await fetchOnce(oursUrl, {});
@@ -569,6 +570,7 @@ async function main(): Promise<void> {
         },
         targets: targetHealth,
         failedTargets,
+        answerChecksum: { seed: options.seed, answers: checksum.answers, bytes: checksum.bytes, sha256: checksum.sha256 },
       },
       cpu: {
         exporterSecondsPerCycle: round(exporterCpu),
@@ -583,6 +585,7 @@ async function main(): Promise<void> {
           exporter: round(median(exporterCycles.map((c) => c.simulatorCpuSeconds))),
           bareClient: round(median(bareCycles.map((c) => c.simulatorCpuSeconds))),
         },
+        simulatorMsPerAnswer: round((median([...exporterCycles, ...bareCycles].map((c) => c.simulatorCpuSeconds)) * 1000) / requestsPerCycle),
       },
       metrics: {
         series,

@@ -297,11 +297,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     endMemory = process.memoryUsage();
     end = activeResources();
     const expected = expectedExposition(sim.fleet, {
-      longRunningSeconds: config.collectors.htapProcesses.longRunningSeconds,
-      maxLabelValues: config.collectors.htapProcesses.maxLabelValues,
-      byUser: config.collectors.htapProcesses.byUser,
-      byDatabase: config.collectors.htapProcesses.byDatabase,
-      byHost: config.collectors.htapProcesses.byHost,
+      longRunningSeconds: config.collectors.htap_processes.longRunningSeconds,
+      idleCommands: config.collectors.htap_processes.idleCommands,
+      maxLabelValues: config.collectors.htap_processes.maxLabelValues,
+      byUser: config.collectors.htap_processes.byUser,
+      byDatabase: config.collectors.htap_processes.byDatabase,
+      byHost: config.collectors.htap_processes.byHost,
     });
     series = compareSeries(runtime.store.current().text, expected, Math.floor(since * 1000) / 1000);
     for (const name of runtime.store.collectorNames) {

@@ -1,5 +1,5 @@
-// The metric families SPEC.md promises on /metrics (besides the exporter's own).
-export const SPEC_FAMILIES = [
+// The metric families docs/contract.md promises on /metrics (besides the exporter's own).
+export const CONTRACT_FAMILIES = [
   'huaweicloud_gaussdb_sessions', 'huaweicloud_gaussdb_sessions_active', 'huaweicloud_gaussdb_sessions_slow_sql',
   'huaweicloud_gaussdb_sessions_lock_waiting', 'huaweicloud_gaussdb_instance_info',
   'huaweicloud_taurusdb_htap_instances', 'huaweicloud_taurusdb_htap_instances_limit', 'huaweicloud_taurusdb_htap_instance_info',
