@@ -142,9 +142,11 @@ class SessionTally {
   }
 
   add(process: HtapProcess): void {
+    // A session without a usable duration counts, but not towards durations or long-running.
+    const duration = process.durationSeconds;
     const command = this.keywords.get(process.command);
-    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), command);
-    if (process.durationSeconds >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
+    this.byStateCommand.add(duration, this.keywords.get(process.state), command);
+    if (duration !== undefined && duration >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
   }
 
@@ -152,7 +154,7 @@ class SessionTally {
     const max = this.settings.maxLabelValues;
     for (const { labels: [state = '', command = ''], count, max: longest } of this.byStateCommand.capped(max)) {
       samples.set(SESSIONS, { ...labels, state, command }, count);
-      samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
+      if (longest !== undefined) samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
     }
     // Always present, so an alert on it sees 0 rather than no data.
     samples.set(SESSIONS_LONG_RUNNING, labels, this.longRunning);
