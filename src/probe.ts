@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { parseListenAddress } from './config/schema.js';
-import { loadWebConfig } from './server/web-config.js';
+import { loadWebConfig } from './config/web-config.js';
 
 const DEFAULT_CONFIG = '/etc/huaweicloud-db-exporter/config.yaml';
 const DEFAULT_LISTEN = '0.0.0.0:10110';
