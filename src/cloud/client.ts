@@ -53,7 +53,7 @@ export class ProjectClient implements ProjectApi {
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal), signal), signal),
+      (retry) => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal, retry), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),
@@ -63,7 +63,7 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<JsonAnswer> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, retry: number): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -72,7 +72,7 @@ export class ProjectClient implements ProjectApi {
     };
     for (let replayed = false; ; replayed = true) {
       const sent = { ...headers, ...(await auth.headers({ method: 'GET', url, headers }, signal)) };
-      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal });
+      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal, retry });
       if (response.status >= 200 && response.status < 300) {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
