@@ -54,7 +54,11 @@ const SYNTAX = {
  */
 export function durationSchema(syntax: DurationSyntax, minMs: number) {
   const { parse, example, expected } = SYNTAX[syntax];
-  return z.unknown().transform((value, ctx) => {
+  // What JSON Schema can say of it (the chart's values.schema.json is generated from this).
+  const jsonSchema = syntax === 'exporter'
+    ? { type: 'string', pattern: `^\\s*${EXPORTER_WHOLE.source.slice(1, -1)}\\s*$`, description: example }
+    : { description: example };
+  return z.unknown().meta(jsonSchema).transform((value, ctx) => {
     if (syntax === 'go' && value === 0) return 0;
     if (typeof value !== 'string') {
       ctx.issues.push({ code: 'custom', input: value, message: value === undefined ? 'required' : example });
