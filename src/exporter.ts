@@ -21,7 +21,6 @@ import { DEFAULT_MAX_BODY_BYTES, HttpTransport } from './cloud/transport.js';
 import type { ScheduledCollector } from './collectors/collector.js';
 import { HtapInventory } from './collectors/htap-inventory.js';
 import { COLLECTOR_DEFINITIONS } from './collectors/index.js';
-import type { TargetSource } from './collectors/targets.js';
 import type { Config, ProjectConfig, ScheduleConfig } from './config/types.js';
 import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from './discovery.js';
 import type { Logger } from './log.js';
@@ -215,8 +214,8 @@ function authenticator(project: ProjectConfig, transport: HttpTransport, retryPo
   }
 }
 
-function collectorsFor(config: Config, source: TargetSource): ScheduledCollector[] {
-  const context = { source, inventory: new HtapInventory() };
+function collectorsFor(config: Config, source: InstanceDirectory): ScheduledCollector[] {
+  const context = { source, inventory: new HtapInventory(source.refused) };
   // The list pairs each definition with the section its own schema parsed (config/schema.ts).
   const { grace_polls: _everyCollector, ...perCollector } = config.collectors;
   const sections: Readonly<Record<string, ScheduleConfig>> = perCollector;
