@@ -3,7 +3,7 @@
 // discovery run can change them between polls without rebuilding the collectors.
 import type { GaussDbApi } from '../cloud/gaussdb.js';
 import type { TaurusDbApi } from '../cloud/taurusdb.js';
-import type { InstanceRef } from '../config/types.js';
+import type { InstanceRef, Service } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
 import type { TargetDescription } from '../status/target-status.js';
 import { labelValue } from './labels.js';
@@ -48,7 +48,7 @@ export interface InstanceFamilies {
   tags: GaugeFamily;
 }
 
-export function instanceFamilies(service: 'gaussdb' | 'taurusdb'): InstanceFamilies {
+export function instanceFamilies(service: Service): InstanceFamilies {
   const product = service === 'gaussdb' ? 'GaussDB' : 'TaurusDB';
   return {
     info: gaugeFamily(`huaweicloud_${service}_instance_info`,
