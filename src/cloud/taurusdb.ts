@@ -31,12 +31,16 @@ export interface HtapInstanceList {
 
 /** One session; its id and SQL text are dropped on arrival (unbounded, and possibly sensitive). */
 export interface HtapProcess {
+  /** the session (connection) id; empty when the answer has none */
+  id: string;
   user: string;
   host: string;
   state: string;
   database: string;
   command: string;
   durationSeconds: number;
+  /** `sql_statement`: the statement running; empty for an idle session. Never a label or a log field. */
+  sql: string;
 }
 
 const HTAP_API = 'taurusdb_htap';
@@ -129,12 +133,15 @@ function parseProcess(read: AnswerReader, entry: unknown): HtapProcess {
   // for an error message unless there is an error.
   const raw = read.object(entry, 'process_list[]');
   return {
+    // a string in the SDK's model; some answers carry a number, as the page signature allows
+    id: typeof raw.id === 'number' ? String(raw.id) : read.optionalString(raw.id, 'process_list[].id') ?? '',
     user: read.optionalString(raw.user, 'process_list[].user') ?? '',
     host: read.optionalString(raw.host, 'process_list[].host') ?? '',
     state: read.optionalString(raw.state, 'process_list[].state') ?? '',
     database: read.optionalString(raw.database, 'process_list[].database') ?? '',
     command: read.optionalString(raw.command, 'process_list[].command') ?? '',
     durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
+    sql: read.optionalString(raw.sql_statement, 'process_list[].sql_statement') ?? '',
   };
 }
 

@@ -20,6 +20,8 @@ const MAX_PROCESS_PAGES = 100;
 const MAX_TRACKED_VALUES = 10_000;
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
+/** top_sessions' ceiling: what a page can show and the memory stays small at (1,000 per instance) */
+const MAX_TOP_SESSIONS = 1000;
 
 /** `collectors.htap_processes`, resolved. */
 export interface HtapProcessesSettings {
@@ -29,6 +31,9 @@ export interface HtapProcessesSettings {
   byDatabase: boolean;
   byHost: boolean;
   maxLabelValues: number;
+  /** busy sessions kept per HTAP instance for /sessions; 0 keeps none */
+  topSessions: number;
+  topSessionsSqlChars: number;
 }
 
 const settings = section(
@@ -39,6 +44,9 @@ const settings = section(
     by_database: boolean().default(true),
     by_host: boolean().default(false),
     max_label_values: integer(1).default(20),
+    // SQL text can hold personal data: off unless asked for, and then only behind protection (server/sessions-exposure.ts)
+    top_sessions: integer(0, MAX_TOP_SESSIONS).default(0),
+    top_sessions_sql_chars: integer(1, 10_000).default(200),
   }),
 ).transform((collector): HtapProcessesSettings => ({
   schedule: collector.schedule,
@@ -47,6 +55,8 @@ const settings = section(
   byDatabase: collector.by_database,
   byHost: collector.by_host,
   maxLabelValues: collector.max_label_values,
+  topSessions: collector.top_sessions,
+  topSessionsSqlChars: collector.top_sessions_sql_chars,
 }));
 
 const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',

@@ -139,7 +139,7 @@ function benchConfig(sim: SimReady, options: Options): Config {
       session_overview: never,
       htap_instances: never,
       // The product's defaults.
-      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20, topSessions: 0, topSessionsSqlChars: 200 },
       discovery: never,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
