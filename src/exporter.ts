@@ -3,6 +3,7 @@
 // this replica's shard); the collectors of src/collectors/index.ts over it; the scheduler that
 // runs them into the snapshot store. A reload builds the whole runtime afresh from the new configuration and swaps
 // it in; the store (and so /metrics) carries over.
+import { isDeepStrictEqual } from 'node:util';
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
 import { ProjectClient } from './cloud/client.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
@@ -38,6 +39,7 @@ export class Exporter {
   /** what the status page shows; carries over reloads like the store */
   readonly status = new StatusBoard();
   private runtime: Runtime | undefined;
+  private stopped = false;
 
   constructor(
     private config: Config,
@@ -51,6 +53,7 @@ export class Exporter {
 
   /** Discovers instances (where configured), then polls every target now and on schedule. */
   async start(): Promise<void> {
+    if (this.stopped) return;
     const runtime = this.build(this.config);
     this.runtime = runtime;
     await this.discoverFirst(runtime);
@@ -68,15 +71,24 @@ export class Exporter {
     }
   }
 
-  /** Swaps in a new configuration: the old runtime stops, the new one polls at once. */
-  async reload(config: Config): Promise<void> {
-    const previous = this.runtime;
+  /**
+   * Swaps in a new configuration. One that polls as the running one does keeps the running
+   * pollers and their schedule (resolves false). Otherwise the old runtime finishes and commits
+   * the polls it has in flight, each within its deadline, so reloads never starve polling; then
+   * the new one polls at once (resolves true).
+   */
+  async reload(config: Config): Promise<boolean> {
+    const previous = this.config;
     this.config = config;
-    if (previous) await this.teardown(previous);
+    const runtime = this.runtime;
+    if (runtime && pollsAlike(previous, config)) return false;
+    if (runtime) await this.teardown(runtime, 'drain');
     await this.start();
+    return true;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const runtime = this.runtime;
     this.runtime = undefined;
     if (runtime) await this.teardown(runtime);
@@ -87,8 +99,10 @@ export class Exporter {
     await withDeadline(runtime.starting.signal, runtime.unscheduledDeadlineMs, (signal) => runtime.directory.discover(signal));
   }
 
-  private async teardown(runtime: Runtime): Promise<void> {
+  /** `drain` lets the runs in flight finish and commit; otherwise they are aborted. */
+  private async teardown(runtime: Runtime, mode?: 'drain'): Promise<void> {
     runtime.starting.abort();
+    if (mode === 'drain') await runtime.scheduler.drain();
     await runtime.scheduler.stop();
     for (const transport of runtime.transports) transport.close();
   }
@@ -96,6 +110,7 @@ export class Exporter {
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy });
+    this.store.gracePolls = config.collectors.grace_polls;
     const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
     if (directory.discovers) jobs.push(directory.job(config.collectors.discovery.schedule));
     // Outside a schedule (start-up, --once) a run may take every retry of a request, with their backoff.
@@ -108,6 +123,11 @@ export class Exporter {
       unscheduledDeadlineMs,
     };
   }
+}
+
+/** Whether two configurations poll the same targets the same way (web and log level aside). */
+function pollsAlike(a: Config, b: Config): boolean {
+  return isDeepStrictEqual([a.collectors, a.http, a.projects], [b.collectors, b.http, b.projects]);
 }
 
 export function defaultRetryPolicy(config: Config): RetryPolicy {
@@ -168,7 +188,8 @@ function authenticator(project: ProjectConfig, transport: HttpTransport, retryPo
 function collectorsFor(config: Config, source: TargetSource): ScheduledCollector[] {
   const context = { source, inventory: new HtapInventory() };
   // The list pairs each definition with the section its own schema parsed (config/schema.ts).
-  const sections: Readonly<Record<string, ScheduleConfig>> = config.collectors;
+  const { grace_polls: _everyCollector, ...perCollector } = config.collectors;
+  const sections: Readonly<Record<string, ScheduleConfig>> = perCollector;
   return COLLECTOR_DEFINITIONS.map((definition) => {
     const settings = sections[definition.name];
     if (!settings) throw new Error(`no settings for collector ${definition.name}`);

@@ -71,6 +71,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
   try {
     daemon = await startDaemon({
       configPath: options.config, config, logLevel: options.logLevel, version: VERSION, shard: options.shard, log, metrics,
+      enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
     // An invalid web config file is a bad configuration; a taken port is not.

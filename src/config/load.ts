@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, type Document, type ErrorCode } from 'yaml';
 import type { z } from 'zod';
 import { interpolate } from './interpolate.js';
 import { formatProblem, isUnder, type PathSegment, type Problem } from './problems.js';
@@ -64,14 +64,44 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv, baseDir: strin
   return result.data;
 }
 
+/**
+ * What each YAML error means, in words of our own: yaml's messages quote the text they trip over
+ * (`Block scalar header includes extra characters: >Pa55-word`), which may be a secret. Problems
+ * name the position and this kind, never the source.
+ */
+const YAML_ERRORS: Record<ErrorCode, string> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or a tag',
+  BAD_ALIAS: 'malformed alias',
+  BAD_DIRECTIVE: 'malformed directive',
+  BAD_DQ_ESCAPE: 'invalid escape in a double-quoted string',
+  BAD_INDENT: 'bad indentation',
+  BAD_PROP_ORDER: 'anchor and tag in the wrong order',
+  BAD_SCALAR_START: 'a plain value cannot start with this character (quote the value)',
+  BLOCK_AS_IMPLICIT_KEY: 'a block value cannot be a key',
+  BLOCK_IN_FLOW: 'a block value inside a flow collection ([...] or {...})',
+  DUPLICATE_KEY: 'duplicate key',
+  IMPOSSIBLE: 'unparsable YAML',
+  KEY_OVER_1024_CHARS: 'a key longer than 1024 characters',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  MULTILINE_IMPLICIT_KEY: 'a key spans several lines',
+  MULTIPLE_ANCHORS: 'a node with more than one anchor',
+  MULTIPLE_DOCS: 'more than one YAML document',
+  MULTIPLE_TAGS: 'a node with more than one tag',
+  NON_STRING_KEY: 'a key that is not a string',
+  RESOURCE_EXHAUSTION: 'too many aliases',
+  TAB_AS_INDENT: 'a tab used for indentation',
+  TAG_RESOLVE_FAILED: 'unknown tag',
+  UNEXPECTED_TOKEN: 'unexpected character (quote the value)',
+  BAD_COLLECTION_TYPE: 'a value of the wrong collection type',
+};
+
 function parseYaml(text: string): Document {
   const lineCounter = new LineCounter();
-  // prettyErrors off: yaml's pretty messages quote the source line, which may hold a secret
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(document.errors.map((error) => {
       const { line, col } = lineCounter.linePos(error.pos[0]);
-      return `line ${line}, column ${col}: ${error.message}`;
+      return `line ${line}, column ${col}: invalid YAML: ${YAML_ERRORS[error.code] ?? 'syntax error'} (${error.code})`;
     }));
   }
   return document;
@@ -80,8 +110,9 @@ function parseYaml(text: string): Document {
 function toJS(document: Document): unknown {
   try {
     return document.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    throw new ConfigError([`(top level): ${(error as Error).message}`]);
+  } catch {
+    // e.g. an alias to an anchor that is defined later: yaml's message names the text
+    throw new ConfigError(['(top level): invalid YAML: an alias that cannot be resolved, or too many aliases']);
   }
 }
 

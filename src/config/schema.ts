@@ -40,6 +40,7 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
+  gracePolls: 2,
 } as const;
 
 /** A duration string → milliseconds, at least `minMs`. */
@@ -161,11 +162,13 @@ function webSchema(options: SchemaOptions) {
           }
           return path;
         }),
+      enable_lifecycle: boolean().default(false),
     })
     .transform((web): WebConfig => ({
       listenAddress: web.listen_address,
       telemetryPath: web.telemetry_path,
       configFile: web.config_file,
+      enableLifecycle: web.enable_lifecycle,
     }));
 }
 
@@ -184,6 +187,7 @@ const collectorsSchema = z
   .strictObject({
     ...Object.fromEntries(COLLECTOR_DEFINITIONS.map((collector) => [collector.name, collector.settings])),
     discovery: scheduleSection(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
   // Each collector's section was parsed by its own schema, under its own name.
   .transform((collectors) => collectors as CollectorsConfig);

@@ -12,6 +12,8 @@ export interface WebConfig {
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
+  /** POST /-/reload is served (else 403); SIGHUP reloads either way */
+  enableLifecycle: boolean;
 }
 
 export interface ScheduleConfig {
@@ -19,9 +21,13 @@ export interface ScheduleConfig {
   schedule: string;
 }
 
-/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), and when
- *  projects with `discover: true` list their instances. */
-export type CollectorsConfig = CollectorsSettings & { discovery: ScheduleConfig };
+/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), when
+ *  projects with `discover: true` list their instances, and the failed-poll grace. */
+export type CollectorsConfig = CollectorsSettings & {
+  discovery: ScheduleConfig;
+  /** failed polls in a row through which a target's last good samples stay published */
+  grace_polls: number;
+};
 
 export interface HttpConfig {
   timeoutMs: number;

@@ -19,6 +19,8 @@ export interface ServerHandlers {
   operator: OperatorViews;
   /** re-reads the configuration; resolves to problems (empty when it took effect) */
   reload: () => Promise<string[]>;
+  /** whether POST /-/reload is served (web.enable_lifecycle or --web.enable-lifecycle) */
+  lifecycleEnabled: () => boolean;
 }
 
 type Route = { methods: readonly string[]; handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void };
@@ -35,7 +37,10 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
     }],
     ['/-/reload', {
       methods: ['POST', 'PUT'],
-      handle: async (_req, res) => {
+      handle: async (req, res) => {
+        if (!handlers.lifecycleEnabled()) return send(res, 403, 'text/plain', 'Lifecycle API is not enabled (web.enable_lifecycle).\n');
+        // A browser on another site may send a form POST here: it is never a reload request.
+        if (crossSite(req)) return send(res, 403, 'text/plain', 'Cross-site requests are refused.\n');
         const problems = await handlers.reload();
         if (problems.length === 0) send(res, 200, 'text/plain', 'Configuration reloaded.\n');
         else send(res, 400, 'text/plain', `Configuration refused, the previous one stays:\n${problems.join('\n')}\n`);
@@ -51,7 +56,8 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
     }]),
   ]);
   return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const path = requestPath(req.url ?? '/');
+    if (path === undefined) return send(res, 400, 'text/plain', 'Bad request target.\n');
     const route = routes.get(path);
     if (!route) return send(res, 404, 'text/plain', 'Not found.\n');
     if (!route.methods.includes(req.method ?? '')) {
@@ -83,6 +89,33 @@ async function serveMetrics(handlers: ServerHandlers, req: http.IncomingMessage,
   }
   res.write(first);
   res.end(second);
+}
+
+/**
+ * The path of a request target: origin form (`/metrics?x`), or absolute form
+ * (`http://host/metrics`), which RFC 9112 says a server must accept; undefined for any other.
+ */
+export function requestPath(target: string): string | undefined {
+  if (target.startsWith('/')) return target.split('?', 1)[0];
+  if (!/^https?:\/\//i.test(target)) return undefined;
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A request a browser marks as coming from another site (Sec-Fetch-Site, or an Origin not this host). */
+function crossSite(req: http.IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 function acceptsGzip(header: string | undefined): boolean {

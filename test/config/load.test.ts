@@ -44,14 +44,14 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '' },
+  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
     session_overview: { schedule: '*/30 * * * * *' },
     htap_instances: { schedule: '0 */5 * * * *' },
     htap_processes: {
       schedule: '*/30 * * * * *',
-      longRunningSeconds: 60,
+      longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'],
       byUser: true,
       byDatabase: true,
       byHost: false,
@@ -60,6 +60,7 @@ const DEFAULT_CONFIG: Config = {
       topSessionsSqlChars: 200,
     },
     discovery: { schedule: '0 */10 * * * *' },
+    grace_polls: 2,
   },
   http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
@@ -143,14 +144,14 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
+      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
         session_overview: { schedule: '0 * * * *' },
         htap_instances: { schedule: '*/10 * * * * *' },
         htap_processes: {
           schedule: '*/15 * * * * *',
-          longRunningSeconds: 2.5,
+          longRunningSeconds: 2.5, idleCommands: ['sleep', 'daemon'],
           byUser: false,
           byDatabase: false,
           byHost: true,
@@ -159,6 +160,7 @@ projects:
           topSessionsSqlChars: 80,
         },
         discovery: { schedule: '0 0 * * * *' },
+        grace_polls: 2,
       },
       http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [
@@ -560,11 +562,11 @@ projects:
     expect((error as ConfigError).name).toBe('ConfigError');
   });
 
-  it('reports YAML syntax errors with line and column', () => {
+  it('reports YAML syntax errors with line, column and kind', () => {
     expect(problems('projects:\n  - region: a\n  region: b\n')).toEqual([
-      'line 3, column 1: All mapping items must start at the same column',
+      'line 3, column 1: invalid YAML: bad indentation (BAD_INDENT)',
     ]);
-    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('never puts a secret value in a problem message', () => {

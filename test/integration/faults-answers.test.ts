@@ -77,6 +77,7 @@ describe('malformed JSON', () => {
     const requests = requestsFor(stack, OVERVIEW, id);
     expect(requests.map((r) => r.status)).toEqual([200]);
     expect(failureLogs(stack, id).at(-1)).toMatchObject({
+      collector: 'session_overview', instance_id: id, name: gauss()[1]?.name,
       api: OVERVIEW, error_msg: `${OVERVIEW}: bad response: body is not JSON`, request_id: requests[0]?.requestId,
     });
   });
@@ -85,7 +86,10 @@ describe('malformed JSON', () => {
     stack.sim.faults.add({ api: PROCESS, instanceId: demo.smallHtapId, kind: 'malformed_json' });
     const metrics = await tick(stack, 'htap_processes');
     expectHtapDown(metrics, demo.smallHtapId);
+    const small = stack.sim.fleet.projects[0]?.taurusdb.flatMap((t) => t.htap.map((h) => ({ t, h }))).find(({ h }) => h.id === demo.smallHtapId);
+    // Both ids, as on the session series, and the name of its TaurusDB instance.
     expect(failureLogs(stack, demo.smallHtapId).at(-1)).toMatchObject({
+      collector: 'htap_processes', instance_id: small?.t.id, htap_instance_id: demo.smallHtapId, name: small?.t.name,
       api: PROCESS, request_id: requestsFor(stack, PROCESS, demo.smallHtapId)[0]?.requestId,
     });
   });

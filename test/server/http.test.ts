@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Poll, SnapshotStore, gaugeFamily } from '../../src/metrics/snapshot.js';
 import { EXPOSITION_CONTENT_TYPE, createHandler } from '../../src/server/http.js';
@@ -12,6 +12,7 @@ const store = new SnapshotStore([{ name: 'only', families: [FAMILY] }]);
 const board = new StatusBoard();
 let reloadProblems: string[] = [];
 let reloads = 0;
+let lifecycle = true;
 let server: http.Server;
 let base: string;
 
@@ -29,6 +30,17 @@ function request(path: string, method = 'GET', headers: Record<string, string> =
   });
 }
 
+/** Sends `text` as it is on a fresh connection; resolves to the whole answer. */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    socket.on('error', reject);
+  });
+}
+
 beforeAll(async () => {
   server = http.createServer(createHandler({
     telemetryPath: '/metrics',
@@ -43,6 +55,7 @@ beforeAll(async () => {
       reloads += 1;
       return reloadProblems;
     },
+    lifecycleEnabled: () => lifecycle,
   }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -115,6 +128,28 @@ describe('HTTP endpoints', () => {
     expect(reloads).toBe(2);
   });
 
+  it('answers POST /-/reload with 403 when the lifecycle API is off, and to cross-site requests', async () => {
+    lifecycle = false;
+    const off = await request('/-/reload', 'POST');
+    expect([off.status, off.body.toString()]).toEqual([403, 'Lifecycle API is not enabled (web.enable_lifecycle).\n']);
+    lifecycle = true;
+    expect((await request('/-/reload', 'POST', { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await request('/-/reload', 'POST', { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await request('/-/reload', 'POST', { Origin: 'null' })).status).toBe(403);
+    expect(reloads).toBe(2);
+    reloadProblems = [];
+    expect((await request('/-/reload', 'POST', { Origin: base })).status).toBe(200);
+    expect((await request('/-/reload', 'POST', { 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
+  });
+
+  it('serves absolute-form request targets (GET http://host/metrics) and refuses other forms with 400', async () => {
+    const absolute = await rawRequest(`GET http://127.0.0.1/metrics?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(absolute.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(absolute).toContain('test_value{instance_id="i1"} 42\n');
+    const star = await rawRequest('OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(star.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+  });
+
   it('answers 404 for unknown paths and 405 with Allow for wrong methods, without stack traces', async () => {
     const missing = await request('/nope');
     expect(missing.status).toBe(404);
@@ -124,6 +159,6 @@ describe('HTTP endpoints', () => {
     expect(wrong.headers.allow).toBe('GET, HEAD');
     const getReload = await request('/-/reload');
     expect(getReload.status).toBe(405);
-    expect(reloads).toBe(2);
+    expect(reloads).toBe(4);
   });
 });

@@ -133,14 +133,18 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '' },
+    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
       session_overview: never,
       htap_instances: never,
       // The product's defaults.
-      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20, topSessions: 0, topSessionsSqlChars: 200 },
+      htap_processes: {
+        ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20,
+        topSessions: 0, topSessionsSqlChars: 200,
+      },
       discovery: never,
+      grace_polls: 0,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
     http: { timeoutMs: 120_000, retries: 0, concurrency: options.concurrency, maxInFlight: options.concurrency },
@@ -450,6 +454,7 @@ async function main(): Promise<void> {
       ready: () => exporter.store.ready,
       operator: { version, telemetryPath: '/metrics', status: exporter.status },
       reload: async () => [],
+      lifecycleEnabled: () => false,
     }), '', { info: () => undefined, error: () => undefined });
     const oursUrl = await listen(server);
     const plainSample = await fetchOnce(oursUrl, {});
