@@ -10,6 +10,7 @@ import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import { checkSessionsExposure } from './server/sessions-exposure.js';
 import { loadWebConfig, WebConfigError } from './server/web-config.js';
 
 const EXIT_CONFIG = 2;
@@ -34,8 +35,7 @@ async function main(argv: string[]): Promise<number> {
     config = await loadConfig(options.config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${options.config}: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return EXIT_CONFIG;
+    return invalidConfiguration(options.config, error);
   }
   if (options.checkConfig) {
     if (config.web.configFile) {
@@ -46,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
         return EXIT_CONFIG;
       }
     }
+    try {
+      await checkSessionsExposure(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return invalidConfiguration(options.config, error);
+    }
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
   }
@@ -54,6 +60,11 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
   const metrics = new ExporterMetrics(VERSION);
   return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
+}
+
+function invalidConfiguration(path: string, error: ConfigError): number {
+  process.stderr.write(`${path}: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  return EXIT_CONFIG;
 }
 
 async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<number> {
@@ -74,6 +85,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
+    if (error instanceof ConfigError) return invalidConfiguration(options.config, error);
     // An invalid web config file is a bad configuration; a taken port is not.
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
     return error instanceof WebConfigError ? EXIT_CONFIG : 1;

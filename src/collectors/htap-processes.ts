@@ -11,6 +11,7 @@ import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
 import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
+import { TopSessionsPoll, type TopSessionsStore } from './top-sessions.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -97,12 +98,12 @@ export const HTAP_PROCESSES: CollectorDefinition<'htap_processes', HtapProcesses
   name: 'htap_processes',
   families: [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)],
   settings,
-  create: ({ source, inventory }, resolved) => new HtapProcessesCollector(source, inventory, resolved),
+  create: ({ source, inventory, sessions }, resolved) => new HtapProcessesCollector(source, inventory, resolved, sessions),
 };
 
 export class HtapProcessesCollector implements Collector {
   constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory,
-    private readonly settings: HtapProcessesSettings) {}
+    private readonly settings: HtapProcessesSettings, private readonly sessions?: TopSessionsStore) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
@@ -120,13 +121,17 @@ export class HtapProcessesCollector implements Collector {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
     }));
+    const top = this.sessions && new TopSessionsPoll(this.sessions, this.settings, poll.startedAt);
     await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
       const tally = new SessionTally(this.settings);
+      const longest = top?.heap();
       for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
-        for (const process of page) tally.add(process);
+        for (const process of page) if (tally.add(process)) longest?.offer(process);
       }
       tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
+      if (longest) top?.keep(describeTarget(target, htap.id), longest);
     });
+    top?.commit();
   }
 }
 
@@ -151,11 +156,14 @@ class SessionTally {
     }));
   }
 
-  add(process: HtapProcess): void {
+  /** Counts the session in; true when it is busy (its command is not an idle one). */
+  add(process: HtapProcess): boolean {
     const command = this.keywords.get(process.command);
+    const busy = !this.idleCommands.has(command);
     this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), command);
-    if (process.durationSeconds >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
+    if (process.durationSeconds >= this.settings.longRunningSeconds && busy) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
+    return busy;
   }
 
   publish(samples: Samples, labels: Readonly<Record<string, string>>): void {

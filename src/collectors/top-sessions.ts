@@ -107,16 +107,51 @@ export interface InstanceTopSessions extends TargetDescription {
   sessions: TopSession[];
 }
 
+export interface TopSessionsSettings {
+  /** sessions kept per HTAP instance; 0 is off */
+  topSessions: number;
+  topSessionsSqlChars: number;
+}
+
 /** What /sessions shows: per HTAP instance, the top sessions of the last completed poll. */
 export class TopSessionsStore {
   private instances: InstanceTopSessions[] = [];
+  private current: TopSessionsSettings = { topSessions: 0, topSessionsSqlChars: 0 };
 
   /** Swaps in a completed poll's lists: an instance that failed or is gone is not shown. */
-  replace(instances: InstanceTopSessions[]): void {
+  replace(instances: InstanceTopSessions[], settings: TopSessionsSettings): void {
     this.instances = [...instances].sort((a, b) => a.name.localeCompare(b.name) || a.htapInstanceId.localeCompare(b.htapInstanceId));
+    this.current = { topSessions: settings.topSessions, topSessionsSqlChars: settings.topSessionsSqlChars };
+  }
+
+  /** the settings of the poll shown */
+  get settings(): TopSessionsSettings {
+    return this.current;
   }
 
   list(htapInstanceId?: string): InstanceTopSessions[] {
     return htapInstanceId === undefined ? this.instances : this.instances.filter((i) => i.htapInstanceId === htapInstanceId);
+  }
+}
+
+/** One poll's top sessions: a heap per HTAP instance read whole, swapped into the store at the end. */
+export class TopSessionsPoll {
+  private readonly kept: InstanceTopSessions[] = [];
+
+  constructor(private readonly store: TopSessionsStore, private readonly settings: TopSessionsSettings, private readonly polledAt: number) {}
+
+  /** A heap for one instance's list; undefined when top_sessions is off. */
+  heap(): TopSessions | undefined {
+    return this.settings.topSessions > 0 ? new TopSessions(this.settings.topSessions, this.settings.topSessionsSqlChars) : undefined;
+  }
+
+  /** An instance whose whole list went through its heap. */
+  keep(description: TargetDescription, heap: TopSessions): void {
+    this.kept.push({ ...description, htapInstanceId: description.htapInstanceId ?? '', polledAt: this.polledAt, sessions: heap.sessions() });
+  }
+
+  /** Publishes the poll's lists (none when off, so turning it off clears the page). */
+  commit(): void {
+    this.store.replace(this.kept, this.settings);
   }
 }

@@ -452,7 +452,7 @@ async function main(): Promise<void> {
       exposition: () => exporter.store.current(),
       exporterMetrics: () => metrics.rendered(),
       ready: () => exporter.store.ready,
-      operator: { version, telemetryPath: '/metrics', status: exporter.status },
+      operator: { version, telemetryPath: '/metrics', status: exporter.status, sessions: exporter.sessions },
       reload: async () => [],
       lifecycleEnabled: () => false,
     }), '', { info: () => undefined, error: () => undefined });
