@@ -2,8 +2,8 @@
 // web config file), and configuration reloads.
 // main.ts adds signals; tests start it directly, on 127.0.0.1, with the real everything.
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from './config/load.js';
-import { parseListenAddress } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './config/problems.js';
 import type { Config, LogLevel } from './config/types.js';
 import type { Shard } from './discovery.js';
 import { Exporter } from './exporter.js';
@@ -75,7 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     reload,
     lifecycleEnabled: () => options.enableLifecycle === true || lifecycle,
   }), web.configFile, log);
-  const { host, port } = parseListenAddress(web.listenAddress) ?? { host: '', port: 0 };
+  const { host, port } = web.listenAddress;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host || undefined, () => {

@@ -5,6 +5,7 @@
 // it in; the store (and so /metrics) carries over.
 import { isDeepStrictEqual } from 'node:util';
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
+import { AnswerAnomalies } from './cloud/anomalies.js';
 import { ProjectClient } from './cloud/client.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
 import { IAM_API, IamTokenAuthenticator } from './cloud/iam.js';
@@ -149,6 +150,7 @@ export interface PollingDeps {
 export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: ScheduledCollector[]; transports: HttpTransport[] } {
   const { metrics, retryPolicy } = deps;
   const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
+  const anomalies = new AnswerAnomalies(metrics, deps.log);
   const transports: HttpTransport[] = [];
   const projects: ProjectTargets[] = config.projects.map((project) => {
     const transport = new HttpTransport({
@@ -165,6 +167,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
       globalLimiter: everyProject,
       retryPolicy,
       metrics,
+      anomalies,
     });
     return {
       project: { projectId: project.projectId, region: project.region },

@@ -4,14 +4,15 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { parseCli, USAGE, type CliOptions } from './cli.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './config/problems.js';
 import type { Config } from './config/types.js';
 import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { checkSessionsExposure } from './server/sessions-exposure.js';
-import { loadWebConfig, WebConfigError } from './server/web-config.js';
+import { loadWebConfig, WebConfigError } from './config/web-config.js';
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 4000;
@@ -35,22 +36,22 @@ async function main(argv: string[]): Promise<number> {
     config = await loadConfig(options.config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return invalidConfiguration(options.config, error);
+    return invalid(options.config, 'configuration', error);
   }
   if (options.checkConfig) {
     if (config.web.configFile) {
       try {
         await loadWebConfig(config.web.configFile);
       } catch (error) {
-        process.stderr.write(`${config.web.configFile}: invalid web configuration: ${(error as Error).message}\n`);
-        return EXIT_CONFIG;
+        if (!(error instanceof WebConfigError)) throw error;
+        return invalid(config.web.configFile, 'web configuration', error);
       }
     }
     try {
       await checkSessionsExposure(config);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      return invalidConfiguration(options.config, error);
+      return invalid(options.config, 'configuration', error);
     }
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
@@ -62,8 +63,9 @@ async function main(argv: string[]): Promise<number> {
   return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
 }
 
-function invalidConfiguration(path: string, error: ConfigError): number {
-  process.stderr.write(`${path}: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+/** Lists a file's problems on stderr, one a line; the exit code for bad configuration. */
+function invalid(file: string, what: string, error: ConfigError): number {
+  process.stderr.write(`${file}: invalid ${what}:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
   return EXIT_CONFIG;
 }
 
@@ -85,7 +87,8 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
-    if (error instanceof ConfigError) return invalidConfiguration(options.config, error);
+    // the exporter's own file refused at start-up (top_sessions unprotected); the web config's problems are logged below
+    if (error instanceof ConfigError && !(error instanceof WebConfigError)) return invalid(options.config, 'configuration', error);
     // An invalid web config file is a bad configuration; a taken port is not.
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
     return error instanceof WebConfigError ? EXIT_CONFIG : 1;

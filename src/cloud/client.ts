@@ -2,14 +2,15 @@
 // project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
 // replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
 import { setMaxListeners } from 'node:events';
-import type { JsonAnswer, ProjectApi, RequestOptions, Service } from './api.js';
+import type { AnomalySink } from './anomalies.js';
+import type { JsonAnswer, ProjectApi, RequestOptions } from './api.js';
 import type { Authenticator } from './auth.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
 import { endpointUrl } from '../config/endpoints.js';
-import type { Endpoints } from '../config/types.js';
+import type { Endpoints, Service } from '../config/types.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
 export interface ProjectClientOptions {
@@ -24,6 +25,7 @@ export interface ProjectClientOptions {
   globalLimiter: AdaptiveLimiter;
   retryPolicy: RetryPolicy;
   metrics: ExporterMetrics;
+  anomalies: AnomalySink;
 }
 
 export class ProjectClient implements ProjectApi {
@@ -34,6 +36,10 @@ export class ProjectClient implements ProjectApi {
     this.projectId = options.projectId;
     this.region = options.region;
     options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
+  }
+
+  answerAnomaly(api: string, field: string, requestId: string, signal?: AbortSignal): void {
+    this.options.anomalies.answerAnomaly(api, field, requestId, signal);
   }
 
   getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {

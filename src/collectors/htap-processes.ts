@@ -158,10 +158,12 @@ class SessionTally {
 
   /** Counts the session in; true when it is busy (its command is not an idle one). */
   add(process: HtapProcess): boolean {
+    // A session without a usable duration counts, but not towards durations or long-running.
+    const duration = process.durationSeconds;
     const command = this.keywords.get(process.command);
     const busy = !this.idleCommands.has(command);
-    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), command);
-    if (process.durationSeconds >= this.settings.longRunningSeconds && busy) this.longRunning += 1;
+    this.byStateCommand.add(duration, this.keywords.get(process.state), command);
+    if (duration !== undefined && duration >= this.settings.longRunningSeconds && busy) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
     return busy;
   }
@@ -170,7 +172,7 @@ class SessionTally {
     const max = this.settings.maxLabelValues;
     for (const { labels: [state = '', command = ''], count, max: longest } of this.byStateCommand.capped(max)) {
       samples.set(SESSIONS, { ...labels, state, command }, count);
-      samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
+      if (longest !== undefined) samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
     }
     // Always present, so an alert on it sees 0 rather than no data.
     samples.set(SESSIONS_LONG_RUNNING, labels, this.longRunning);

@@ -41,13 +41,16 @@ export class TopSessions {
   /** @param capacity at least 1 */
   constructor(private readonly capacity: number, private readonly sqlChars: number) {}
 
+  /** Considers a session; one without a usable duration cannot rank and is left out. */
   offer(process: HtapProcess): void {
+    const { durationSeconds } = process;
+    if (durationSeconds === undefined) return;
     const shortest = this.heap[0];
-    if (this.heap.length === this.capacity && shortest && longerFirst(process, shortest) >= 0) return;
+    if (this.heap.length === this.capacity && shortest && longerFirst({ durationSeconds, id: process.id }, shortest) >= 0) return;
     // Only a session that gets in is copied, and only its cut SQL text is kept.
     const session: TopSession = {
       id: process.id, user: process.user, host: process.host, database: process.database, command: process.command,
-      state: process.state, durationSeconds: process.durationSeconds,
+      state: process.state, durationSeconds,
       sql: cut(process.sql, this.sqlChars), sqlCut: process.sql.length > this.sqlChars,
     };
     if (this.heap.length < this.capacity) {

@@ -6,10 +6,11 @@
 import { readFileSync, accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 import { COLLECTOR_DEFINITIONS } from '../collectors/index.js';
 import { always, boolean, integer, list, nonEmpty, scheduleSection, section } from './fields.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
+import { fileError } from './files.js';
 import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
@@ -18,9 +19,11 @@ import type {
   EngineConfig,
   HttpConfig,
   InstanceRef,
+  ListenAddress,
   LogLevel,
   ProjectConfig,
-  WebConfig,
+  Service,
+  WebSection,
 } from './types.js';
 
 export interface SchemaOptions {
@@ -42,38 +45,6 @@ export const DEFAULTS = {
   discoverySchedule: '0 */10 * * * *',
   gracePolls: 2,
 } as const;
-
-/** A duration string → milliseconds, at least `minMs`. */
-function duration(minMs: number) {
-  return z
-    .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected a duration such as 500ms, 10s or 5m') })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.issues.push({
-          code: 'custom',
-          input: text,
-          message: `invalid duration ${JSON.stringify(text)}: expected a number and a unit (ms, s, m, h) such as 500ms, 10s, 5m or 1m30s`,
-        });
-        return z.NEVER;
-      }
-      if (ms < minMs) {
-        ctx.issues.push({ code: 'custom', input: text, message: `must be at least ${minMs}ms` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-function fileError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    default: return code ?? 'unreadable';
-  }
-}
 
 /** The `_file` form of a secret: the file's content without trailing newlines. */
 function secretFile(options: SchemaOptions) {
@@ -120,7 +91,7 @@ function secretValue(plain: string | undefined, file: string | undefined): strin
 // web, log_level
 
 /** Splits "host:port" ("0.0.0.0:10110", ":10110", "[::]:10110", "localhost:9100"); undefined if malformed. */
-export function parseListenAddress(address: string): { host: string; port: number } | undefined {
+function parseListenAddress(address: string): ListenAddress | undefined {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(address);
   if (!match) return undefined;
   const port = Number(match[3]);
@@ -135,10 +106,19 @@ function webSchema(options: SchemaOptions) {
     .strictObject({
       listen_address: z
         .string()
-        .refine((address) => parseListenAddress(address) !== undefined, {
-          error: (iss) => `invalid listen address ${JSON.stringify(iss.input)}: expected host:port with a port 0-65535, e.g. 0.0.0.0:10110 or [::]:10110`,
-        })
-        .default(DEFAULTS.listenAddress),
+        .default(DEFAULTS.listenAddress)
+        .transform((address, ctx) => {
+          const parsed = parseListenAddress(address);
+          if (parsed === undefined) {
+            ctx.issues.push({
+              code: 'custom',
+              input: address,
+              message: `invalid listen address ${JSON.stringify(address)}: expected host:port with a port 0-65535, e.g. 0.0.0.0:10110 or [::]:10110`,
+            });
+            return z.NEVER;
+          }
+          return parsed;
+        }),
       telemetry_path: z
         .string()
         .superRefine((path, ctx) => {
@@ -164,7 +144,7 @@ function webSchema(options: SchemaOptions) {
         }),
       enable_lifecycle: boolean().default(false),
     })
-    .transform((web): WebConfig => ({
+    .transform((web): WebSection => ({
       listenAddress: web.listen_address,
       telemetryPath: web.telemetry_path,
       configFile: web.config_file,
@@ -194,7 +174,7 @@ const collectorsSchema = z
 
 const httpSchema = z
   .strictObject({
-    timeout: duration(1).prefault(DEFAULTS.timeout),
+    timeout: durationSchema('exporter', 1).prefault(DEFAULTS.timeout),
     retries: integer(0, 10).default(DEFAULTS.retries),
     concurrency: integer(1).default(DEFAULTS.concurrency),
     max_in_flight: integer(1).default(DEFAULTS.maxInFlight),
@@ -311,7 +291,7 @@ function endpoint() {
 
 const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
 
-const ENGINES = ['gaussdb', 'taurusdb'] as const;
+const ENGINES: readonly Service[] = ['gaussdb', 'taurusdb'];
 const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
 
 /** An instance id may appear once per project. Runs on partly invalid input too. */
@@ -395,85 +375,3 @@ export function configSchema(options: SchemaOptions) {
     projects: file.projects,
   }));
 }
-
-// ---------------------------------------------------------------------------------------------
-// messages for the issues zod raises itself
-
-function describe(value: unknown): string {
-  if (value === null) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  switch (typeof value) {
-    case 'string': return 'a string';
-    case 'number': return 'a number';
-    case 'boolean': return 'true/false';
-    case 'object': return 'a mapping';
-    default: return typeof value;
-  }
-}
-
-const EXPECTED: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  object: 'a mapping',
-  array: 'a list',
-};
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/**
- * Per-parse error map: plain-language messages for zod's own issues. Messages never include
- * the offending value (it may be a secret). For `unrecognized_keys` it returns one line per
- * key, in the order of `issue.keys`.
- */
-export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
-  switch (iss.code) {
-    case 'invalid_type': {
-      if (iss.input === undefined) return 'required';
-      const expected = EXPECTED[iss.expected] ?? iss.expected;
-      const got = describe(iss.input);
-      const hint = iss.expected === 'string' && (typeof iss.input === 'number' || typeof iss.input === 'boolean')
-        ? ' (quote the value)' : '';
-      return `expected ${expected}, got ${got}${hint}`;
-    }
-    case 'unrecognized_keys': {
-      const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
-      const known = shape ? Object.keys(shape) : [];
-      return iss.keys
-        .map((key) => {
-          const suggestion = closest(key, known);
-          return suggestion ? `unknown key (did you mean ${suggestion}?)` : 'unknown key';
-        })
-        .join('\n');
-    }
-    case 'invalid_value':
-      return `must be one of ${iss.values.map((value) => String(value)).join(', ')}`;
-    default:
-      return undefined;
-  }
-};

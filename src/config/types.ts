@@ -4,11 +4,20 @@
 
 import type { CollectorsSettings } from '../collectors/index.js';
 
+/** The Huawei Cloud database services this exporter reads, as the configuration names them. */
+export type Service = 'gaussdb' | 'taurusdb';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
-export interface WebConfig {
-  /** host:port, e.g. "0.0.0.0:10110" */
-  listenAddress: string;
+/** Where the server listens: `listen_address` split; an empty host means every interface. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The `web:` section of the exporter's file (the web config file it names is `WebConfigFile`). */
+export interface WebSection {
+  listenAddress: ListenAddress;
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
@@ -76,7 +85,7 @@ export interface ProjectConfig {
 }
 
 export interface Config {
-  web: WebConfig;
+  web: WebSection;
   logLevel: LogLevel;
   collectors: CollectorsConfig;
   http: HttpConfig;

@@ -124,6 +124,13 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
+  readonly answerAnomalies = new Counter({
+    name: `${PREFIX}answer_anomalies_total`,
+    help: 'Fields of Huawei Cloud API answers that were missing, null or unusable, by API and field; only the series needing them were left out (docs/api-fields.md).',
+    labelNames: ['api', 'field'],
+    registers: [this.registry],
+  });
+
   /**
    * @param maxAgeMs how long one rendering of these metrics may serve scrapes: rendering the
    *   registry costs more than serving the cached data part, and a value a second old is as good

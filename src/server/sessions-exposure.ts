@@ -2,10 +2,9 @@
 // with top_sessions on, the endpoint must ask for credentials (basic auth, or TLS that requires a
 // client certificate verified against the configured CA), or listen on loopback only.
 import { isIP } from 'node:net';
-import { ConfigError } from '../config/load.js';
-import { parseListenAddress } from '../config/schema.js';
-import type { Config } from '../config/types.js';
-import { loadWebConfig, type WebConfig } from './web-config.js';
+import { ConfigError } from '../config/problems.js';
+import type { Config, ListenAddress } from '../config/types.js';
+import { loadWebConfig, type WebConfigFile } from '../config/web-config.js';
 
 export const TOP_SESSIONS_FIELD = 'collectors.htap_processes.top_sessions';
 
@@ -17,16 +16,17 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Whether the web config makes every request prove who it is. */
-export function asksForCredentials(web: WebConfig | undefined): boolean {
+export function asksForCredentials(web: WebConfigFile | undefined): boolean {
   return web !== undefined && (web.basicAuthUsers.size > 0 || web.tls?.clientAuthType === 'RequireAndVerifyClientCert');
 }
 
 /** The problem with serving top sessions under this configuration, if any. */
-export function sessionsExposureProblem(topSessions: number, listenAddress: string, web: WebConfig | undefined): string | undefined {
+export function sessionsExposureProblem(topSessions: number, listen: ListenAddress, web: WebConfigFile | undefined): string | undefined {
   if (topSessions === 0) return undefined;
   if (asksForCredentials(web)) return undefined;
-  if (isLoopback(parseListenAddress(listenAddress)?.host ?? '')) return undefined;
-  return `${TOP_SESSIONS_FIELD}: is ${topSessions}, but /sessions would show SQL text to anyone who reaches ${listenAddress}: `
+  if (isLoopback(listen.host)) return undefined;
+  const where = listen.host === '' ? `every interface, port ${listen.port}` : `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  return `${TOP_SESSIONS_FIELD}: is ${topSessions}, but /sessions would show SQL text to anyone who reaches ${where}: `
     + 'set basic_auth_users or client_auth_type RequireAndVerifyClientCert in the web config file (web.config_file), '
     + 'listen on loopback only (web.listen_address 127.0.0.1:<port>), or set top_sessions to 0';
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { ExpiredTokenAnswers, withGatewayRequestId } from './gateway.js';
+import { withoutField } from './omit-field.js';
 import { RenderedPages } from './rendered-pages.js';
 import { verifySignature } from './verify.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
@@ -361,6 +362,7 @@ export class Simulator {
     let reply = route.handle({ url, body, method, plan });
     const ok = reply.status >= 200 && reply.status < 300;
     if (ok && action?.kind === 'wrong_types') reply = { ...reply, body: withWrongTypes(route.api, reply.body) };
+    if (ok && action?.kind === 'omit_field') reply = { ...reply, body: withoutField(reply.body, action.field, action.asNull) };
     if (action?.kind === 'oversized') {
       await this.sendOversized(res, entry, reply, action.bytes ?? 20 * 1024 * 1024);
     } else if (action?.kind === 'reset') {
@@ -554,7 +556,8 @@ export class Simulator {
     }
     // Without a fault that needs the answer as objects, the page rendered once per tick.
     if (ctx.plan.action === undefined) return { status: 200, body: undefined, rendered: this.renderedPages.page(instance, offset, limit) };
-    let sessions = instance.page(offset, limit);
+    const ignoringLimit = ctx.plan.action.kind === 'ignore_limit' ? ctx.plan.action : undefined;
+    let sessions = ignoringLimit ? instance.page(offset, ignoringLimit.pageSize ?? instance.sessionCount) : instance.page(offset, limit);
     if (ctx.plan.action.kind === 'repeat_page') {
       // The same full page whatever the offset: the first `limit` sessions, cycled when fewer.
       const count = instance.sessionCount;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HtapProcess } from '../../src/cloud/taurusdb.js';
-import { longerFirst, TopSessions } from '../../src/collectors/top-sessions.js';
+import { longerFirst, TopSessions, type TopSession } from '../../src/collectors/top-sessions.js';
 import { rng } from '../../src/simulator/fleet.js';
 
 function process(i: number, durationSeconds: number, sql = `SELECT ${i}`): HtapProcess {
   return { id: String(i), user: `u${i}`, host: `10.0.0.${i % 250}:3306`, state: 'OK', database: 'db', command: 'Query', durationSeconds, sql };
 }
 
-const cut = (p: HtapProcess, chars: number) => ({
-  id: p.id, user: p.user, host: p.host, database: p.database, command: p.command, state: p.state, durationSeconds: p.durationSeconds,
+const cut = (p: HtapProcess, chars: number): TopSession => ({
+  id: p.id, user: p.user, host: p.host, database: p.database, command: p.command, state: p.state, durationSeconds: p.durationSeconds ?? -1,
   sql: p.sql.slice(0, chars), sqlCut: p.sql.length > chars,
 });
 
@@ -29,5 +29,12 @@ describe('TopSessions', () => {
     top.offer(process(2, 20, 'abcd😀xyz'));
     top.offer(process(3, 10, 'short'));
     expect(top.sessions().map((s) => [s.sql, s.sqlCut])).toEqual([['SELEC', true], ['abcd', true], ['short', false]]);
+  });
+
+  it('leaves out a session without a usable duration', () => {
+    const top = new TopSessions(2, 10);
+    top.offer({ ...process(1, 0), durationSeconds: undefined });
+    top.offer(process(2, 5));
+    expect(top.sessions().map((s) => s.id)).toEqual(['2']);
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/problems.js';
 import type { Config } from '../../src/config/types.js';
 
 const PROJECT_ID = '0611f1bd8b00d5d32f17c017f15b599f';
@@ -44,7 +45,7 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
+  web: { listenAddress: { host: '0.0.0.0', port: 10110 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
     session_overview: { schedule: '*/30 * * * * *' },
@@ -144,7 +145,7 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
+      web: { listenAddress: { host: '127.0.0.1', port: 9999 }, telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
         session_overview: { schedule: '0 * * * *' },
@@ -469,8 +470,15 @@ taurusdb:
 });
 
 describe('web', () => {
-  it.each(['0.0.0.0:10110', '127.0.0.1:0', '[::]:10110', '[::1]:65535', 'localhost:9100', ':10110'])('accepts listen address %s', (address) => {
-    expect(parseConfig(file(AKSK, `web: { listen_address: "${address}" }`), {}, dir).web.listenAddress).toBe(address);
+  it.each([
+    ['0.0.0.0:10110', '0.0.0.0', 10110],
+    ['127.0.0.1:0', '127.0.0.1', 0],
+    ['[::]:10110', '::', 10110],
+    ['[::1]:65535', '::1', 65535],
+    ['localhost:9100', 'localhost', 9100],
+    [':10110', '', 10110],
+  ])('accepts listen address %s as host %j, port %d', (address, host, port) => {
+    expect(parseConfig(file(AKSK, `web: { listen_address: "${address}" }`), {}, dir).web.listenAddress).toEqual({ host, port });
   });
 
   it.each(['10110', '0.0.0.0:65536', '0.0.0.0', ':::10110', '[1.2.3.4]:80', 'host:port', 'a b:1'])('refuses listen address %s', (address) => {

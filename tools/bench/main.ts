@@ -133,7 +133,7 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
+    web: { listenAddress: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
       session_overview: never,
