@@ -6,9 +6,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AkSkAuthenticator, FixedTokenAuthenticator, type Authenticator } from './cloud/auth.js';
 import { AnswerAnomalies } from './cloud/anomalies.js';
+import { AuthBreakers } from './cloud/auth-breaker.js';
 import { ProjectClient } from './cloud/client.js';
+import { errorFields } from './cloud/errors.js';
 import { GAUSSDB_APIS, GaussDbApi } from './cloud/gaussdb.js';
 import { IAM_API, IamTokenAuthenticator } from './cloud/iam.js';
+import { METADATA_ENDPOINT, MetadataCredentialSource } from './cloud/credentials/metadata.js';
+import { TemporaryKeyAuthenticator } from './cloud/credentials/temporary-keys.js';
+import { WorkloadIdentityCredentialSource } from './cloud/credentials/workload-identity.js';
 import { AdaptiveLimiter } from './cloud/limiter.js';
 import type { RetryPolicy } from './cloud/retry.js';
 import { TAURUSDB_APIS, TaurusDbApi } from './cloud/taurusdb.js';
@@ -43,6 +48,7 @@ export class Exporter {
   readonly sessions = new TopSessionsStore();
   private runtime: Runtime | undefined;
   private stopped = false;
+  private readonly breakers: AuthBreakers;
 
   constructor(
     private config: Config,
@@ -51,6 +57,7 @@ export class Exporter {
     private readonly shard: Shard = SINGLE_SHARD,
   ) {
     this.store = new SnapshotStore(COLLECTOR_DEFINITIONS);
+    this.breakers = authBreakers(metrics, log);
     metrics.declare([...COLLECTOR_DEFINITIONS.map((c) => c.name), 'discovery'], [...GAUSSDB_APIS, ...TAURUSDB_APIS, IAM_API]);
   }
 
@@ -112,7 +119,9 @@ export class Exporter {
 
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
-    const { directory, collectors, transports } = buildPolling(config, { metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy, sessions: this.sessions });
+    const { directory, collectors, transports } = buildPolling(config, {
+      metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy, breakers: this.breakers, sessions: this.sessions,
+    });
     this.store.gracePolls = config.collectors.grace_polls;
     const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
     if (directory.discovers) jobs.push(directory.job(config.collectors.discovery.schedule));
@@ -142,6 +151,8 @@ export interface PollingDeps {
   log: Logger;
   shard: Shard;
   retryPolicy: RetryPolicy;
+  /** the projects' authentication breakers; the exporter's outlive reloads */
+  breakers?: AuthBreakers;
   sessions?: TopSessionsStore;
 }
 
@@ -149,6 +160,7 @@ export interface PollingDeps {
  *  directory over them; the three collectors over the directory. Scheduling is the caller's. */
 export function buildPolling(config: Config, deps: PollingDeps): { directory: InstanceDirectory; collectors: ScheduledCollector[]; transports: HttpTransport[] } {
   const { metrics, retryPolicy } = deps;
+  const breakers = deps.breakers ?? authBreakers(metrics, deps.log);
   const everyProject = new AdaptiveLimiter(config.http.maxInFlight);
   const anomalies = new AnswerAnomalies(metrics, deps.log);
   const transports: HttpTransport[] = [];
@@ -161,13 +173,14 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
       projectId: project.projectId,
       region: project.region,
       endpoints: project.endpoints,
-      auth: authenticator(project, transport, retryPolicy, metrics),
+      auth: authenticator(project, transport, retryPolicy, metrics, deps.log),
       transport,
       limiter: new AdaptiveLimiter(config.http.concurrency),
       globalLimiter: everyProject,
       retryPolicy,
       metrics,
       anomalies,
+      breaker: breakers.of(project.projectId, [project.endpoints.iam, project.auth]),
     });
     return {
       project: { projectId: project.projectId, region: project.region },
@@ -179,15 +192,29 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
   return { directory, collectors: collectorsFor(config, { source: directory, inventory: new HtapInventory(), sessions: deps.sessions }), transports };
 }
 
-function authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy, metrics: ExporterMetrics): Authenticator {
-  const { auth } = project;
+export function authBreakers(metrics: ExporterMetrics, log: Logger): AuthBreakers {
+  return new AuthBreakers(metrics, (projectId, refusal, retryAt) => log.error({
+    project_id: projectId, ...errorFields(refusal), retry_at: new Date(retryAt).toISOString(),
+  }, 'authentication refused: no request of this project is sent until the back-off ends (see docs/authentication-lockout.md)'));
+}
+
+function authenticator(project: ProjectConfig, transport: HttpTransport, retryPolicy: RetryPolicy, metrics: ExporterMetrics, log: Logger): Authenticator {
+  const { auth, projectId } = project;
   switch (auth.type) {
     case 'aksk':
-      return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey });
+      return new AkSkAuthenticator({ accessKey: auth.accessKey, secretKey: auth.secretKey, securityToken: auth.securityToken });
     case 'token':
       return new FixedTokenAuthenticator(auth.token);
     case 'password':
       return new IamTokenAuthenticator(project.endpoints.iam, project.projectId, auth, transport, retryPolicy, metrics);
+    case 'metadata': {
+      const source = new MetadataCredentialSource(project.endpoints.metadata ?? METADATA_ENDPOINT, transport, retryPolicy, metrics);
+      return new TemporaryKeyAuthenticator({ projectId, kind: 'metadata', fetch: () => source.fetch(), metrics, log });
+    }
+    case 'workload_identity': {
+      const source = new WorkloadIdentityCredentialSource({ iamEndpoint: project.endpoints.iam, ...auth }, transport, retryPolicy, metrics);
+      return new TemporaryKeyAuthenticator({ projectId, kind: 'workload_identity', fetch: () => source.fetch(), metrics, log });
+    }
   }
 }
 

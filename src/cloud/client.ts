@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { AnomalySink } from './anomalies.js';
 import type { JsonAnswer, ProjectApi, RequestOptions } from './api.js';
 import type { Authenticator } from './auth.js';
+import type { AuthBreaker } from './auth-breaker.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
@@ -26,6 +27,8 @@ export interface ProjectClientOptions {
   retryPolicy: RetryPolicy;
   metrics: ExporterMetrics;
   anomalies: AnomalySink;
+  /** the project's authentication breaker (auth-breaker.ts); buildPolling always gives one */
+  breaker?: AuthBreaker;
 }
 
 export class ProjectClient implements ProjectApi {
@@ -48,12 +51,13 @@ export class ProjectClient implements ProjectApi {
     if (base === undefined) throw new Error(`no ${service} endpoint for region ${this.region}`);
     const url = endpointUrl(base, path);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
-    const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
+    const { limiter, globalLimiter, retryPolicy, metrics, breaker } = this.options;
+    const attempt = (): Promise<JsonAnswer> => (breaker ? breaker.guard(() => this.attempt(api, url, signal), signal) : this.attempt(api, url, signal));
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal), signal), signal),
+      () => limiter.run(() => globalLimiter.run(attempt, signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),

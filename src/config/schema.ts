@@ -44,6 +44,8 @@ export const DEFAULTS = {
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
   gracePolls: 2,
+  /** lifetime asked of IAM for workload-identity keys; IAM allows 15 min to 24 h */
+  workloadIdentityDuration: '1h',
 } as const;
 
 /** The `_file` form of a secret: the file's content without trailing newlines. */
@@ -66,6 +68,18 @@ function secretFile(options: SchemaOptions) {
   });
 }
 
+/** The absolute path of a file read later (and again at run time), once it is readable now. */
+function readablePath(options: SchemaOptions, file: string, ctx: z.RefinementCtx): string {
+  const path = resolve(options.baseDir, file);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
+    return z.NEVER;
+  }
+  return path;
+}
+
 /** Each of `keys` must be given either plainly or as `<key>_file`, not both, not neither. */
 function exactlyOneOf(keys: readonly string[]) {
   return (value: object, ctx: z.RefinementCtx): void => {
@@ -78,6 +92,16 @@ function exactlyOneOf(keys: readonly string[]) {
       } else if (!plain && !file) {
         ctx.addIssue({ code: 'custom', path: [key], message: `required (or ${key}_file)` });
       }
+    }
+  };
+}
+
+/** An optional secret: `key` or `<key>_file`, not both. */
+function atMostOneOf(key: string) {
+  return (value: object, ctx: z.RefinementCtx): void => {
+    const given = value as Record<string, unknown>;
+    if (given[key] !== undefined && given[`${key}_file`] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [`${key}_file`], message: `set either ${key} or ${key}_file, not both` });
     }
   };
 }
@@ -128,20 +152,7 @@ function webSchema(options: SchemaOptions) {
           } else if (/[\s?#]/.test(path)) ctx.addIssue({ code: 'custom', message: 'must not contain whitespace, "?" or "#"' });
         })
         .default(DEFAULTS.telemetryPath),
-      config_file: z
-        .string()
-        .default('')
-        .transform((file, ctx) => {
-          if (file === '') return '';
-          const path = resolve(options.baseDir, file);
-          try {
-            accessSync(path, constants.R_OK);
-          } catch (error) {
-            ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
-            return z.NEVER;
-          }
-          return path;
-        }),
+      config_file: z.string().default('').transform((file, ctx) => (file === '' ? '' : readablePath(options, file, ctx))),
       enable_lifecycle: boolean().default(false),
     })
     .transform((web): WebSection => ({
@@ -196,8 +207,11 @@ function authSchema(options: SchemaOptions) {
       access_key_file: file(),
       secret_key: secret(),
       secret_key_file: file(),
+      security_token: secret(),
+      security_token_file: file(),
     })
-    .superRefine(exactlyOneOf(['access_key', 'secret_key']), { when: always });
+    .superRefine(exactlyOneOf(['access_key', 'secret_key']), { when: always })
+    .superRefine(atMostOneOf('security_token'), { when: always });
   const password = z
     .strictObject({
       type: z.literal('password'),
@@ -210,10 +224,18 @@ function authSchema(options: SchemaOptions) {
   const token = z
     .strictObject({ type: z.literal('token'), token: secret(), token_file: file() })
     .superRefine(exactlyOneOf(['token']), { when: always });
-  const expected = 'aksk, password or token';
+  const metadata = z.strictObject({ type: z.literal('metadata') });
+  const workloadIdentity = z.strictObject({
+    type: z.literal('workload_identity'),
+    idp_id: nonEmpty(),
+    id_token_file: nonEmpty().transform((file, ctx) => readablePath(options, file, ctx)),
+    duration: durationSchema('exporter', 15 * 60 * 1000).prefault(DEFAULTS.workloadIdentityDuration)
+      .refine((ms) => ms <= 24 * 3600 * 1000, { error: 'must be at most 24h (the longest IAM grants)' }),
+  });
+  const expected = 'aksk, password, token, metadata or workload_identity';
 
   return z
-    .discriminatedUnion('type', [aksk, password, token], {
+    .discriminatedUnion('type', [aksk, password, token, metadata, workloadIdentity], {
       error: (iss) => {
         if (iss.code === 'invalid_union') {
           const type = (iss.input as { type?: unknown } | undefined)?.type;
@@ -232,11 +254,17 @@ function authSchema(options: SchemaOptions) {
             type: 'aksk',
             accessKey: secretValue(auth.access_key, auth.access_key_file),
             secretKey: secretValue(auth.secret_key, auth.secret_key_file),
+            ...(auth.security_token !== undefined || auth.security_token_file !== undefined
+              ? { securityToken: secretValue(auth.security_token, auth.security_token_file) } : {}),
           };
         case 'password':
           return { type: 'password', domain: auth.domain, user: auth.user, password: secretValue(auth.password, auth.password_file) };
         case 'token':
           return { type: 'token', token: secretValue(auth.token, auth.token_file) };
+        case 'metadata':
+          return { type: 'metadata' };
+        case 'workload_identity':
+          return { type: 'workload_identity', idpId: auth.idp_id, idTokenFile: auth.id_token_file, durationSeconds: Math.round(auth.duration / 1000) };
       }
     });
 }
@@ -289,7 +317,7 @@ function endpoint() {
     .optional();
 }
 
-const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
+const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint(), metadata: endpoint() }));
 
 const ENGINES: readonly Service[] = ['gaussdb', 'taurusdb'];
 const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
@@ -331,6 +359,7 @@ function projectSchema(options: SchemaOptions) {
         iam: project.endpoints.iam ?? defaults.iam,
         gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
         taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
+        ...(project.endpoints.metadata !== undefined ? { metadata: project.endpoints.metadata } : {}),
       };
       for (const engine of ENGINES) {
         const used = project[engine].instances.length > 0 || project[engine].discover;

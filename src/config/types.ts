@@ -48,9 +48,16 @@ export interface HttpConfig {
 }
 
 export type AuthConfig =
-  | { type: 'aksk'; accessKey: string; secretKey: string }
+  /** `securityToken` makes the pair a temporary one (X-Security-Token) */
+  | { type: 'aksk'; accessKey: string; secretKey: string; securityToken?: string }
   | { type: 'password'; domain: string; user: string; password: string }
-  | { type: 'token'; token: string };
+  | { type: 'token'; token: string }
+  /** the agency's temporary keys from the ECS metadata service (`endpoints.metadata`) */
+  | { type: 'metadata' }
+  /** CCE workload identity: an OIDC ID token (re-read at every refresh) exchanged at IAM for temporary keys */
+  | { type: 'workload_identity'; idpId: string; idTokenFile: string; durationSeconds: number };
+
+export type AuthType = AuthConfig['type'];
 
 export interface InstanceRef {
   id: string;
@@ -63,6 +70,11 @@ export interface Endpoints {
   /** undefined where the SDK has no endpoint in the region and the file gives none (service unused) */
   gaussdb: string | undefined;
   taurusdb: string | undefined;
+}
+
+export interface ProjectEndpoints extends Endpoints {
+  /** the ECS metadata service for auth type `metadata`, when not the link-local default */
+  metadata?: string;
 }
 
 export interface EngineConfig {
@@ -78,7 +90,7 @@ export interface EngineConfig {
 export interface ProjectConfig {
   region: string;
   projectId: string;
-  endpoints: Endpoints;
+  endpoints: ProjectEndpoints;
   auth: AuthConfig;
   gaussdb: EngineConfig;
   taurusdb: EngineConfig;

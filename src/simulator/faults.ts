@@ -8,6 +8,10 @@ export const API_NAMES = [
   'taurusdb_htap',
   'taurusdb_htap_process',
   'taurusdb_instances',
+  'metadata_token',
+  'metadata_securitykey',
+  'iam_federation_token',
+  'iam_security_token',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 

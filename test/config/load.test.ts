@@ -343,11 +343,11 @@ describe('cron schedules', () => {
 describe('auth', () => {
   it('reports an unknown auth type', () => {
     expect(problems(file('auth: { type: oauth, token: x }')))
-      .toEqual(['projects[0].auth.type: unknown auth type "oauth": expected aksk, password or token']);
+      .toEqual(['projects[0].auth.type: unknown auth type "oauth": expected aksk, password, token, metadata or workload_identity']);
   });
 
   it('reports a missing auth type', () => {
-    expect(problems(file('auth: { token: x }'))).toEqual(['projects[0].auth.type: required: aksk, password or token']);
+    expect(problems(file('auth: { token: x }'))).toEqual(['projects[0].auth.type: required: aksk, password, token, metadata or workload_identity']);
   });
 
   it('reports missing fields of each auth type', () => {
@@ -377,7 +377,7 @@ describe('projects', () => {
     expect(problems(`web: 3\nhttp: []\nprojects: [{ region: a, project_id: b, auth: x, gaussdb: { instances: { a: 1 } } }]`)).toEqual([
       'web: expected a mapping, got a number',
       'http: expected a mapping, got a list',
-      'projects[0].auth: expected a mapping with a type (aksk, password or token)',
+      'projects[0].auth: expected a mapping with a type (aksk, password, token, metadata or workload_identity)',
       'projects[0].gaussdb.instances: expected a list, got a mapping',
     ]);
   });
@@ -563,7 +563,7 @@ projects:
       'projects[0].auth.secret_key: required (or secret_key_file)',
       'projects[0].auth.access_key: environment variable AK is not set',
       'projects[1].region: required',
-      'projects[1].auth.type: unknown auth type "kerberos": expected aksk, password or token',
+      'projects[1].auth.type: unknown auth type "kerberos": expected aksk, password, token, metadata or workload_identity',
     ];
     expect((error as ConfigError).problems).toEqual(expected);
     expect((error as ConfigError).message).toBe(expected.join('\n'));

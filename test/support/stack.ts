@@ -21,6 +21,8 @@ export interface StackOptions {
   name: string;
   simulator?: SimulatorOptions;
   auth?: AuthKind;
+  /** the project's auth block, in place of `auth`'s */
+  authConfig?: (sim: Simulator) => Record<string, unknown>;
   /** YAML document (snake_case) merged over the generated one, top-level keys replaced */
   overrides?: Record<string, unknown>;
   /** builds the project entry's instance lists; default: every instance of the demo fleet */
@@ -86,7 +88,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       region: project.region,
       project_id: project.projectId,
       endpoints: sim.endpoints,
-      auth: authBlock(sim, options.auth ?? 'aksk'),
+      auth: options.authConfig?.(sim) ?? authBlock(sim, options.auth ?? 'aksk'),
       ...Object.fromEntries(Object.entries((options.instances ?? demoInstances)(sim)).map(([k, v]) => [k, { instances: v, ...options.engines?.[k] }])),
     }],
     ...options.overrides,
