@@ -1,7 +1,7 @@
 // The command line as users run it: the built dist/main.js in a child process (npm test builds
 // it first). Exit codes, messages naming the field, --once output and shutdown on SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
