@@ -166,7 +166,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
   const transports: HttpTransport[] = [];
   const projects: ProjectTargets[] = config.projects.map((project) => {
     const transport = new HttpTransport({
-      timeoutMs: config.http.timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxSockets: config.http.concurrency, metrics,
+      timeoutMs: config.http.timeoutMs, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxSockets: config.http.concurrency, metrics, log: deps.log,
     });
     transports.push(transport);
     const client = new ProjectClient({

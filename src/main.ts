@@ -3,7 +3,8 @@
 // or serve until told to stop (SIGTERM, SIGINT), reloading on SIGHUP.
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { parseCli, USAGE, type CliOptions } from './cli.js';
+import { HELP, parseCli, USAGE, type CliOptions } from './cli.js';
+import { configWarnings } from './config/warnings.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError } from './config/problems.js';
 import type { Config } from './config/types.js';
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_CONFIG;
   }
   if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(HELP);
     return 0;
   }
   if (options.version) {
@@ -57,12 +58,14 @@ async function main(argv: string[]): Promise<number> {
       if (!(error instanceof ConfigError)) throw error;
       return invalid(options.config, 'configuration', error);
     }
+    for (const warning of configWarnings(config)) process.stderr.write(`${options.config}: warning: ${warning}\n`);
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
   }
   const level = options.logLevel ?? config.logLevel;
   // With --once, stdout carries the exposition alone.
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
+  for (const warning of configWarnings(config)) log.warn({ config: options.config }, warning);
   const metrics = new ExporterMetrics(VERSION);
   return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
 }

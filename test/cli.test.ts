@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { SDK_RELEASE } from '../src/config/sdk-endpoints.js';
 import { Simulator } from '../src/simulator/server.js';
 import { parseExposition } from './support/exposition.js';
 import { demoInstances, NEVER } from './support/stack.js';
@@ -74,9 +75,35 @@ describe('command line', () => {
     expect(stderr).toContain('usage: huaweicloud-db-exporter --config <file>');
   });
 
-  it('--check-config accepts a valid file', async () => {
-    const { status, stdout } = await run(['--check-config', '--config', configFile('valid.yaml', validDocument())], { TEST_AK: 'ak', TEST_SK: 'sk' });
+  it('--help and -h print the usage and every flag on stdout, exit 0, and need no configuration', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { status, stdout, stderr } = await run([flag, '--config', join(dir, 'no-such-file.yaml')]);
+      expect({ flag, status, stderr }).toEqual({ flag, status: 0, stderr: '' });
+      expect(stdout.startsWith('usage: huaweicloud-db-exporter --config <file>')).toBe(true);
+      for (const option of ['--config', '--check-config', '--once', '--log-level', '--web.enable-lifecycle', '--shard', '--total-shards', '--version', '-h, --help']) {
+        expect({ flag, option, listed: stdout.includes(`\n  ${option} `) }).toEqual({ flag, option, listed: true });
+      }
+    }
+  });
+
+  it('--check-config accepts a valid file, without warnings', async () => {
+    const { status, stdout, stderr } = await run(['--check-config', '--config', configFile('valid.yaml', validDocument())], { TEST_AK: 'ak', TEST_SK: 'sk' });
     expect(stdout).toContain('configuration is valid');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
+  it('--check-config warns on stderr, exit 0, about a project that polls nothing and a region the endpoint tables do not know', async () => {
+    const document = validDocument();
+    const [project] = document.projects as Array<Record<string, unknown>>;
+    document.projects = [project, { ...project, region: 'ap-southeast-9', gaussdb: { instances: [] }, taurusdb: { discover: false } }];
+    const path = configFile('warnings.yaml', document);
+    const { status, stdout, stderr } = await run(['--check-config', '--config', path], { TEST_AK: 'ak', TEST_SK: 'sk' });
+    expect(stdout).toContain('configuration is valid (2 project(s))');
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      `${path}: warning: projects[1]: polls nothing: no gaussdb or taurusdb instances are listed and discover is off for both`,
+      `${path}: warning: projects[1].region: "ap-southeast-9" is not a region of the endpoint tables (Huawei Cloud SDK ${SDK_RELEASE}): check its spelling, or give its endpoints`,
+    ]);
     expect(status).toBe(0);
   });
 

@@ -52,12 +52,13 @@ export class ProjectClient implements ProjectApi {
     const url = endpointUrl(base, path);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics, breaker } = this.options;
-    const attempt = (): Promise<JsonAnswer> => (breaker ? breaker.guard(() => this.attempt(api, url, signal), signal) : this.attempt(api, url, signal));
+    const attempt = (retry: number): Promise<JsonAnswer> =>
+      (breaker ? breaker.guard(() => this.attempt(api, url, signal, retry), signal) : this.attempt(api, url, signal, retry));
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(attempt, signal), signal),
+      (retry) => limiter.run(() => globalLimiter.run(() => attempt(retry), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),
@@ -67,7 +68,7 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<JsonAnswer> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, retry: number): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -76,7 +77,7 @@ export class ProjectClient implements ProjectApi {
     };
     for (let replayed = false; ; replayed = true) {
       const sent = { ...headers, ...(await auth.headers({ method: 'GET', url, headers }, signal)) };
-      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal });
+      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal, retry });
       if (response.status >= 200 && response.status < 300) {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);

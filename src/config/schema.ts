@@ -3,14 +3,14 @@
 // Every section is built by its own function; a later key (discovery, sharding, ...) is one
 // more entry in the section's object and one more line in its transform.
 
-import { readFileSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { COLLECTOR_DEFINITIONS } from '../collectors/index.js';
 import { always, boolean, integer, list, nonEmpty, scheduleSection, section } from './fields.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
-import { fileError } from './files.js';
+import { fileError, readSmallFileSync } from './files.js';
 import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
@@ -54,7 +54,7 @@ function secretFile(options: SchemaOptions) {
     const path = resolve(options.baseDir, file);
     let content: string;
     try {
-      content = readFileSync(path, 'utf8');
+      content = readSmallFileSync(path);
     } catch (error) {
       ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
       return z.NEVER;

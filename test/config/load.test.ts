@@ -333,9 +333,24 @@ describe('cron schedules', () => {
   htap_instances: { schedule: "@daily" }
   htap_processes: { schedule: "* * * *" }`;
     expect(problems(file(AKSK, top))).toEqual([
-      'collectors.session_overview.schedule: invalid cron expression "61 * * * *": a field is malformed or out of range',
+      'collectors.session_overview.schedule: invalid cron expression "61 * * * *": the minute field "61" is malformed or out of range (0-59)',
       'collectors.htap_instances.schedule: invalid cron expression "@daily": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field',
       'collectors.htap_processes.schedule: invalid cron expression "* * * *": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field',
+    ]);
+  });
+});
+
+describe('cron schedules: the wrong field named', () => {
+  it('names every wrong field of 5 and of 6 fields, with its range', () => {
+    const top = `collectors:
+  session_overview: { schedule: "*/30 * 25 * * *" }
+  htap_instances: { schedule: "0 */5 * 13 mon-foo" }
+  htap_processes: { schedule: "70 * * * * *" }`;
+    expect(problems(file(AKSK, top))).toEqual([
+      'collectors.session_overview.schedule: invalid cron expression "*/30 * 25 * * *": the hour field "25" is malformed or out of range (0-23)',
+      'collectors.htap_instances.schedule: invalid cron expression "0 */5 * 13 mon-foo": the month field "13" is malformed or out of range (1-12 or jan-dec); '
+        + 'the day-of-week field "mon-foo" is malformed or out of range (0-7 or sun-sat)',
+      'collectors.htap_processes.schedule: invalid cron expression "70 * * * * *": the second field "70" is malformed or out of range (0-59)',
     ]);
   });
 });
