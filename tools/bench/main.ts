@@ -153,8 +153,8 @@ function benchConfig(sim: SimReady, options: Options): Config {
       projectId: p.projectId,
       endpoints: sim.endpoints,
       auth: { type: 'aksk' as const, accessKey: sim.credentials.accessKey, secretKey: sim.credentials.secretKey },
-      gaussdb: { instances: p.gaussdb, discover: false, include: undefined, exclude: undefined },
-      taurusdb: { instances: p.taurusdb, discover: false, include: undefined, exclude: undefined },
+      gaussdb: { instances: p.gaussdb, discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+      taurusdb: { instances: p.taurusdb, discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
     })),
   };
 }
