@@ -57,6 +57,8 @@ const DEFAULT_CONFIG: Config = {
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
+      topSessions: 0,
+      topSessionsSqlChars: 200,
     },
     discovery: { schedule: '0 */10 * * * *' },
     grace_polls: 2,
@@ -108,6 +110,8 @@ collectors:
     by_database: false
     by_host: true
     max_label_values: 5
+    top_sessions: 10
+    top_sessions_sql_chars: 80
   discovery: { schedule: "0 0 * * * *" }
 http:
   timeout: 1m30s
@@ -157,6 +161,8 @@ projects:
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
+          topSessions: 10,
+          topSessionsSqlChars: 80,
         },
         discovery: { schedule: '0 0 * * * *' },
         grace_polls: 2,
