@@ -6,6 +6,7 @@ import type { JsonAnswer, ProjectApi, RequestOptions, Service } from './api.js';
 import type { Authenticator } from './auth.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
 import type { AdaptiveLimiter } from './limiter.js';
+import { parseSelected, type Selection } from './json-select.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
 import { endpointUrl } from '../config/endpoints.js';
@@ -36,7 +37,7 @@ export class ProjectClient implements ProjectApi {
     options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
   }
 
-  getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {
+  getJson(service: Service, path: string, { api, query, signal, select }: RequestOptions): Promise<JsonAnswer> {
     const base = this.options.endpoints[service];
     // The schema refuses a project that uses a service without an endpoint.
     if (base === undefined) throw new Error(`no ${service} endpoint for region ${this.region}`);
@@ -47,7 +48,7 @@ export class ProjectClient implements ProjectApi {
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal), signal), signal),
+      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal, select), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),
@@ -57,7 +58,7 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined): Promise<JsonAnswer> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, select: Selection | undefined): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -71,7 +72,8 @@ export class ProjectClient implements ProjectApi {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
         try {
-          return { body: JSON.parse(response.body) as unknown, requestId: response.requestId };
+          const body: unknown = select ? parseSelected(response.bytes, select) : JSON.parse(response.body);
+          return { body, requestId: response.requestId };
         } catch {
           throw new BadResponseError(api, 'body is not JSON', response.requestId);
         }

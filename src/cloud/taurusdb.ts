@@ -4,6 +4,7 @@
 import type { ProjectApi } from './api.js';
 import { AnswerReader } from './answer.js';
 import { listInstances, type CloudInstance } from './instance-list.js';
+import type { Selection } from './json-select.js';
 
 export interface HtapInstance {
   id: string;
@@ -89,7 +90,7 @@ export class TaurusDbApi {
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages of ${pageSize})`);
       const query = { limit: String(pageSize), offset: String(page * pageSize) };
-      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal }));
+      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: PROCESS_FIELDS }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
       const entries = body.process_list === null ? [] : read.array(body.process_list, 'process_list');
       if (entries.length > pageSize) read.fail(`page of ${entries.length} sessions exceeds limit ${pageSize}`);
@@ -123,6 +124,11 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance {
     createdAtMs: read.optionalCount(raw.create_at, 'instances[].create_at'),
   };
 }
+
+/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. */
+const PROCESS_FIELDS: Selection = {
+  process_list: { id: true, user: true, host: true, state: true, database: true, command: true, duration: true },
+};
 
 function parseProcess(read: AnswerReader, entry: unknown): HtapProcess {
   // Field names are literals: this runs for every session of every poll, so nothing is built
