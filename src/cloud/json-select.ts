@@ -189,13 +189,11 @@ class Parser {
       const end = this.stringEnd();
       // Plain ASCII (the usual field value) is decoded here; escapes, control characters (which
       // JSON.parse refuses) and multi-byte characters go through JSON.parse.
-      let text = '';
       for (let i = start + 1; i < end; i++) {
         const byte = b[i] as number;
         if (byte < 0x20 || byte >= 0x80 || byte === BACKSLASH) return JSON.parse(b.toString('utf8', start, end + 1)) as unknown;
-        text += String.fromCharCode(byte);
       }
-      return text;
+      return b.toString('latin1', start + 1, end);
     }
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
     this.skip(0);
