@@ -10,9 +10,12 @@ export interface CliOptions {
   logLevel: LogLevel | undefined;
   version: boolean;
   shard: Shard;
+  /** --web.enable-lifecycle: POST /-/reload is served whatever web.enable_lifecycle says */
+  enableLifecycle: boolean;
 }
 
 export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
+  + ' [--web.enable-lifecycle]'
   + ' [--shard <i> --total-shards <n>] [--version]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
@@ -30,6 +33,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       version: { type: 'boolean', default: false },
       shard: { type: 'string' },
       'total-shards': { type: 'string' },
+      'web.enable-lifecycle': { type: 'boolean', default: false },
     },
   });
   const level = values['log-level'];
@@ -42,6 +46,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     checkConfig: values['check-config'],
     logLevel: level as LogLevel | undefined,
     version: values.version,
+    enableLifecycle: values['web.enable-lifecycle'],
     shard: resolveShard(values.shard ?? env.SHARD, values['total-shards'] ?? env.TOTAL_SHARDS, env.POD_NAME),
   };
 }

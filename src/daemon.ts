@@ -2,8 +2,8 @@
 // web config file), and configuration reloads.
 // main.ts adds signals; tests start it directly, on 127.0.0.1, with the real everything.
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from './config/load.js';
-import { parseListenAddress } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './config/problems.js';
 import type { Config, LogLevel } from './config/types.js';
 import type { Shard } from './discovery.js';
 import { Exporter } from './exporter.js';
@@ -21,13 +21,16 @@ export interface DaemonOptions {
   shard: Shard;
   log: Logger;
   metrics: ExporterMetrics;
+  /** --web.enable-lifecycle: serve POST /-/reload whatever the file says */
+  enableLifecycle?: boolean;
 }
 
 export interface Daemon {
   exporter: Exporter;
   /** where it listens, e.g. http://127.0.0.1:10110 */
   url: string;
-  /** re-reads the configuration file; resolves to its problems, empty when it took effect */
+  /** re-reads the configuration file; resolves to its problems, empty when it took effect.
+   *  Calls made while a reload runs share one more reload after it. */
   reload(): Promise<string[]>;
   /** stops polling, aborts requests in flight and closes the server */
   stop(): Promise<void>;
@@ -36,16 +39,18 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { log, metrics, configPath } = options;
   const exporter = new Exporter(options.config, metrics, log, options.shard);
-  let reloading = Promise.resolve<string[]>([]);
+  // as the file last loaded says
+  let lifecycle = options.config.web.enableLifecycle;
   const reloadOnce = async (): Promise<string[]> => {
     try {
       const config = await loadConfig(configPath);
-      await exporter.reload(config);
+      lifecycle = config.web.enableLifecycle;
+      const restarted = await exporter.reload(config);
       log.level = options.logLevel ?? config.logLevel;
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastReloadSuccessful.set(1);
       metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
-      log.info({ config: configPath }, 'configuration reloaded');
+      log.info({ config: configPath, pollers: restarted ? 'restarted' : 'kept (polling unchanged)' }, 'configuration reloaded');
       return [];
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
@@ -55,8 +60,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return problems;
     }
   };
-  // Reloads (SIGHUP and POST /-/reload may come together) run one after the other.
-  const reload = (): Promise<string[]> => (reloading = reloading.then(reloadOnce));
+  const reload = coalesced(reloadOnce);
 
   const { web } = options.config;
   const server = await createExporterServer(createHandler({
@@ -64,14 +68,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     exposition: () => exporter.store.current(),
     exporterMetrics: () => metrics.rendered(),
     ready: () => exporter.store.ready,
-    landing: () => ({
-      version: options.version,
-      collectors: exporter.store.collectorNames.map((name) => ({ name, ...exporter.store.targetStats(name) })),
-    }),
-    operator: { status: exporter.status },
+    operator: { version: options.version, telemetryPath: web.telemetryPath, status: exporter.status },
     reload,
+    lifecycleEnabled: () => options.enableLifecycle === true || lifecycle,
   }), web.configFile, log);
-  const { host, port } = parseListenAddress(web.listenAddress) ?? { host: '', port: 0 };
+  const { host, port } = web.listenAddress;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host || undefined, () => {
@@ -82,7 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const address = server.address() as AddressInfo;
   const scheme = 'setSecureContext' in server ? 'https' : 'http';
   const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  log.info({ address: web.listenAddress, telemetry_path: web.telemetryPath, version: options.version }, 'serving');
+  log.info({ address: web.listenAddress, url, telemetry_path: web.telemetryPath, version: options.version }, 'serving');
   exporter.start().catch((error: unknown) => log.error({ error_msg: (error as Error).message }, 'start failed'));
 
   return {
@@ -95,5 +96,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await exporter.stop();
       await closed;
     },
+  };
+}
+
+/**
+ * One run of `work` at a time. A call while one runs joins the single run queued behind it (the
+ * file may have changed since the running one read it), so any number of requests (SIGHUP and
+ * POST /-/reload may come together, or by the hundred) cost at most two runs.
+ */
+export function coalesced<T>(work: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const start = (): Promise<T> => (running = work().finally(() => {
+    running = undefined;
+  }));
+  return () => {
+    if (!running) return start();
+    return (queued ??= running.then(() => undefined, () => undefined).then(() => {
+      queued = undefined;
+      return start();
+    }));
   };
 }

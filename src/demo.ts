@@ -19,7 +19,7 @@ const exporter = spawn(process.execPath, [fileURLToPath(new URL('./main.js', imp
 
 process.stderr.write(`
 Huawei Cloud simulator: IAM ${simulator.endpoints.iam}, GaussDB ${simulator.endpoints.gaussdb}, TaurusDB ${simulator.endpoints.taurusdb}
-Exporter:               http://localhost:10110/metrics   (landing page http://localhost:10110/)
+Exporter:               http://localhost:10110/metrics   (status page http://localhost:10110/, sessions http://localhost:10110/sessions)
 The simulated fleet changes every ${FLEET_TICK_MS / 1000} s. Press Ctrl-C to stop.
 
 `);

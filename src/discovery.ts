@@ -7,7 +7,7 @@ import type { CloudInstance } from './cloud/instance-list.js';
 import type { TaurusDbApi } from './cloud/taurusdb.js';
 import { errorFields } from './cloud/errors.js';
 import type { GaussDbTarget, ProjectInfo, TargetSource, TaurusDbTarget } from './collectors/targets.js';
-import type { EngineConfig, InstanceRef } from './config/types.js';
+import type { EngineConfig, InstanceRef, Service } from './config/types.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import type { Job } from './scheduler.js';
@@ -38,8 +38,6 @@ export interface ProjectTargets {
   gaussdb: { settings: EngineConfig; api: GaussDbApi };
   taurusdb: { settings: EngineConfig; api: TaurusDbApi };
 }
-
-type Service = 'gaussdb' | 'taurusdb';
 
 /** One project's service: what is configured, what discovery last found. */
 class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {

@@ -4,13 +4,14 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { parseCli, USAGE, type CliOptions } from './cli.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './config/problems.js';
 import type { Config } from './config/types.js';
 import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
-import { loadWebConfig, WebConfigError } from './server/web-config.js';
+import { loadWebConfig, WebConfigError } from './config/web-config.js';
 
 const EXIT_CONFIG = 2;
 const SHUTDOWN_GRACE_MS = 4000;
@@ -34,16 +35,15 @@ async function main(argv: string[]): Promise<number> {
     config = await loadConfig(options.config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${options.config}: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return EXIT_CONFIG;
+    return invalid(options.config, 'configuration', error);
   }
   if (options.checkConfig) {
     if (config.web.configFile) {
       try {
         await loadWebConfig(config.web.configFile);
       } catch (error) {
-        process.stderr.write(`${config.web.configFile}: invalid web configuration: ${(error as Error).message}\n`);
-        return EXIT_CONFIG;
+        if (!(error instanceof WebConfigError)) throw error;
+        return invalid(config.web.configFile, 'web configuration', error);
       }
     }
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
@@ -54,6 +54,12 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
   const metrics = new ExporterMetrics(VERSION);
   return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
+}
+
+/** Lists a file's problems on stderr, one a line; the exit code for bad configuration. */
+function invalid(file: string, what: string, error: ConfigError): number {
+  process.stderr.write(`${file}: invalid ${what}:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  return EXIT_CONFIG;
 }
 
 async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<number> {
@@ -71,6 +77,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
   try {
     daemon = await startDaemon({
       configPath: options.config, config, logLevel: options.logLevel, version: VERSION, shard: options.shard, log, metrics,
+      enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
     // An invalid web config file is a bad configuration; a taken port is not.

@@ -10,7 +10,7 @@ import { errorFields } from './cloud/errors.js';
 import type { ScheduledCollector } from './collectors/collector.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
-import { Poll, type SnapshotStore } from './metrics/snapshot.js';
+import { Poll, targetLabels, type SnapshotStore } from './metrics/snapshot.js';
 import type { StatusBoard } from './status/target-status.js';
 
 export interface Job {
@@ -68,6 +68,13 @@ export class Scheduler {
   /** Runs every job that runs at start once, concurrently; resolves when all have finished. */
   async runAll(): Promise<void> {
     await Promise.all(this.jobs.filter((job) => job.runAtStart).map((job) => this.run(job, this.defaultDeadlineMs)));
+  }
+
+  /** Stops scheduling and waits for the runs in flight to finish, each within its deadline. */
+  async drain(): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks.length = 0;
+    await Promise.allSettled(this.running.values());
   }
 
   /** Stops scheduling, aborts runs in flight and waits for them to wind down. */
@@ -148,7 +155,9 @@ export function collectorJob({ name, schedule, collector }: ScheduledCollector, 
       status?.record(poll, seconds * 1000);
       const failures = poll.failures;
       for (const [targetId, error] of failures) {
-        log.warn({ collector: name, instance_id: targetId, ...errorFields(error) }, 'target poll failed');
+        const described = poll.described.get(targetId);
+        // By name and every id, so that the line alone tells the on-call which target failed.
+        log.warn({ collector: name, ...targetLabels(targetId, described), name: described?.name, ...errorFields(error) }, 'target poll failed');
       }
       metrics.polls.inc({ collector: name, result: failures.length === 0 ? 'success' : 'partial_failure' });
       metrics.targets.set({ collector: name }, poll.targets.size);

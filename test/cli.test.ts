@@ -90,6 +90,37 @@ describe('command line', () => {
     }
   });
 
+  const project0 = (d: Record<string, unknown>): Record<string, unknown> => (d.projects as Array<Record<string, unknown>>)[0] ?? {};
+  const tokenFile = configFile('id-token', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n');
+  const credentialProblems: Array<[string, Record<string, unknown>, string]> = [
+    ['aksk: security_token and security_token_file both', { type: 'aksk', access_key: 'a', secret_key: 's', security_token: 't', security_token_file: tokenFile },
+      'projects[0].auth.security_token_file: set either security_token or security_token_file, not both'],
+    ['aksk: a security_token without its key pair', { type: 'aksk', security_token: 't' }, 'projects[0].auth.access_key: required (or access_key_file)'],
+    ['metadata: a key of another kind', { type: 'metadata', access_key: 'a' }, 'projects[0].auth.access_key: unknown key'],
+    ['workload_identity: no idp_id', { type: 'workload_identity', id_token_file: tokenFile }, 'projects[0].auth.idp_id: required'],
+    ['workload_identity: no id_token_file', { type: 'workload_identity', idp_id: 'idp' }, 'projects[0].auth.id_token_file: required'],
+    ['workload_identity: an unreadable id_token_file', { type: 'workload_identity', idp_id: 'idp', id_token_file: '/nonexistent/token' },
+      'projects[0].auth.id_token_file: cannot read "/nonexistent/token": no such file'],
+    ['workload_identity: a duration IAM refuses', { type: 'workload_identity', idp_id: 'idp', id_token_file: tokenFile, duration: '48h' },
+      'projects[0].auth.duration: must be at most 24h'],
+    ['workload_identity: a long-lived key as well', { type: 'workload_identity', idp_id: 'idp', id_token_file: tokenFile, secret_key: 's' },
+      'projects[0].auth.secret_key: unknown key'],
+  ];
+  it.each(credentialProblems)('--check-config: %s exits 2 naming the field', async (_what, auth, message) => {
+    const document = validDocument();
+    project0(document).auth = auth;
+    const { status, stderr } = await run(['--check-config', '--config', configFile(`auth-${message.length}-${_what.length}.yaml`, document)]);
+    expect({ status, stderr }).toEqual({ status: 2, stderr: expect.stringContaining(message) });
+  });
+
+  it('--check-config: a bad metadata endpoint names the field', async () => {
+    const document = validDocument();
+    project0(document).auth = { type: 'metadata' };
+    project0(document).endpoints = { ...sim.endpoints, metadata: 'ftp://169.254.169.254' };
+    const { status, stderr } = await run(['--check-config', '--config', configFile('metadata-endpoint.yaml', document)]);
+    expect({ status, stderr }).toEqual({ status: 2, stderr: expect.stringContaining('projects[0].endpoints.metadata: unsupported scheme "ftp"') });
+  });
+
   it('--once prints the exposition alone on stdout and exits 0 when every target succeeded', async () => {
     const { status, stdout, stderr } = await run(['--once', '--config', configFile('once.yaml', validDocument())], { TEST_AK: sim.credentials.accessKey, TEST_SK: sim.credentials.secretKey });
     expect(status).toBe(0);

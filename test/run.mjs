@@ -45,12 +45,15 @@ process.exit(run.status === 0 && failed === 0 ? 0 : 1);
 
 /**
  * A grep of every log the suites wrote for the simulator's secrets: its secret key, its password,
- * and any token it issues (all of them start with MIIsim). Returns 1 when one is found.
+ * any token it issues (all of them start with MIIsim), the secret and security token of every
+ * temporary key and every ID token it makes (each carries a marker). Returns 1 when one is found.
  */
 async function scanLogsForSecrets() {
   if (!existsSync(logDir)) return 0;
   const { SIMULATOR_CREDENTIALS: credentials } = await import('../dist/simulator/server.js');
-  const needles = [credentials.secretKey, credentials.password, 'MIIsim'];
+  const { TEMPORARY_SECRET_PREFIX, SECURITY_TOKEN_PREFIX } = await import('../dist/simulator/temporary-keys.js');
+  const { ID_TOKEN_MARK } = await import('../dist/simulator/federation.js');
+  const needles = [credentials.secretKey, credentials.password, 'MIIsim', TEMPORARY_SECRET_PREFIX, SECURITY_TOKEN_PREFIX, ID_TOKEN_MARK];
   let lines = 0;
   const found = [];
   for (const file of readdirSync(logDir)) {

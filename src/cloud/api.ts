@@ -2,7 +2,8 @@
 // retried, concurrency-bounded JSON GET against a project's endpoint.
 import type { Selection } from './json-select.js';
 
-export type Service = 'gaussdb' | 'taurusdb';
+import type { Service } from '../config/types.js';
+import type { AnomalySink } from './anomalies.js';
 
 export interface RequestOptions {
   /** short API name used in metrics and logs, e.g. "taurusdb_htap_process" */
@@ -20,7 +21,7 @@ export interface JsonAnswer {
   requestId: string;
 }
 
-export interface ProjectApi {
+export interface ProjectApi extends AnomalySink {
   readonly projectId: string;
   readonly region: string;
   /** GET `path` (starting with /v3/) on the service's endpoint */

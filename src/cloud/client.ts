@@ -2,15 +2,17 @@
 // project headers, authenticates, bounds and adapts concurrency, retries what is worth retrying,
 // replays once after a renewable 401, and turns answers into parsed JSON or typed errors.
 import { setMaxListeners } from 'node:events';
-import type { JsonAnswer, ProjectApi, RequestOptions, Service } from './api.js';
+import type { AnomalySink } from './anomalies.js';
+import type { JsonAnswer, ProjectApi, RequestOptions } from './api.js';
 import type { Authenticator } from './auth.js';
+import type { AuthBreaker } from './auth-breaker.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
-import type { AdaptiveLimiter } from './limiter.js';
 import { parseSelected, type Selection } from './json-select.js';
+import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
 import { endpointUrl } from '../config/endpoints.js';
-import type { Endpoints } from '../config/types.js';
+import type { Endpoints, Service } from '../config/types.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
 export interface ProjectClientOptions {
@@ -25,6 +27,9 @@ export interface ProjectClientOptions {
   globalLimiter: AdaptiveLimiter;
   retryPolicy: RetryPolicy;
   metrics: ExporterMetrics;
+  anomalies: AnomalySink;
+  /** the project's authentication breaker (auth-breaker.ts); buildPolling always gives one */
+  breaker?: AuthBreaker;
 }
 
 export class ProjectClient implements ProjectApi {
@@ -37,18 +42,24 @@ export class ProjectClient implements ProjectApi {
     options.metrics.concurrencyLimit.set({ project_id: this.projectId }, options.limiter.limit);
   }
 
+  answerAnomaly(api: string, field: string, requestId: string, signal?: AbortSignal): void {
+    this.options.anomalies.answerAnomaly(api, field, requestId, signal);
+  }
+
   getJson(service: Service, path: string, { api, query, signal, select }: RequestOptions): Promise<JsonAnswer> {
     const base = this.options.endpoints[service];
     // The schema refuses a project that uses a service without an endpoint.
     if (base === undefined) throw new Error(`no ${service} endpoint for region ${this.region}`);
     const url = endpointUrl(base, path);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
-    const { limiter, globalLimiter, retryPolicy, metrics } = this.options;
+    const { limiter, globalLimiter, retryPolicy, metrics, breaker } = this.options;
+    const attempt = (): Promise<JsonAnswer> => (breaker
+      ? breaker.guard(() => this.attempt(api, url, signal, select), signal) : this.attempt(api, url, signal, select));
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(() => this.attempt(api, url, signal, select), signal), signal),
+      () => limiter.run(() => globalLimiter.run(attempt, signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),

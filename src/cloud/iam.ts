@@ -2,7 +2,8 @@
 // ahead of expiry with one request in flight however many callers wait, and renewed once when
 // the gateway says a token is bad (APIGW.0301) or must be refreshed (APIGW.0307). A token can
 // die early when the user's credentials change, hence the renewal on 401.
-import { cloudErrorFromAnswer, BadResponseError, type CloudApiError } from './errors.js';
+import { abortable } from './abortable.js';
+import { cloudErrorFromAnswer, BadResponseError, CloudApiError } from './errors.js';
 import type { Authenticator } from './auth.js';
 import type { HttpTransport } from './transport.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -12,7 +13,7 @@ import { endpointUrl } from '../config/endpoints.js';
 export const IAM_API = 'iam_token';
 /** Refresh when less than this much of the token's life is left (tokens live 24 h). */
 const REFRESH_AHEAD_MS = 60 * 60 * 1000;
-const RENEWABLE_CODES = /^APIG(W)?\.030[17]$/;
+export const RENEWABLE_CODES = /^APIG(W)?\.030[17]$/;
 
 export interface PasswordCredentials {
   domain: string;
@@ -45,7 +46,14 @@ export class IamTokenAuthenticator implements Authenticator {
     const now = this.now();
     if (current && now < current.expiresAt) {
       // Still valid: refresh in the background when due, and keep using it if IAM is down.
-      if (now >= current.refreshAt) this.refresh().catch(() => undefined);
+      // A refusal (any 4xx but throttling) stops the early refreshes of this token: a refused
+      // password must not be tried on every request of its last hour. The fetch at expiry goes
+      // through the project's breaker (auth-breaker.ts). IAM being down is tried again.
+      if (now >= current.refreshAt) {
+        this.refresh().catch((error: unknown) => {
+          if (error instanceof CloudApiError && error.status < 500 && !error.throttled) current.refreshAt = current.expiresAt;
+        });
+      }
       return { 'X-Auth-Token': current.value };
     }
     return { 'X-Auth-Token': (await this.refresh(signal)).value };
@@ -76,7 +84,7 @@ export class IamTokenAuthenticator implements Authenticator {
         this.refreshing = undefined;
       });
     // A caller whose poll ends stops waiting; the refresh itself goes on for the others.
-    return signal ? abortable(this.refreshing, signal) : this.refreshing;
+    return abortable(this.refreshing, signal);
   }
 
   private async fetchToken(): Promise<Token> {
@@ -113,13 +121,4 @@ export class IamTokenAuthenticator implements Authenticator {
     const lifetime = Math.max(0, expiresAt - issuedAt);
     return { value, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 4) };
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

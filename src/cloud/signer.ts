@@ -8,6 +8,8 @@ export const ALGORITHM = 'SDK-HMAC-SHA256';
 export interface AkSkCredentials {
   accessKey: string;
   secretKey: string;
+  /** of a temporary key pair: sent as X-Security-Token and signed like the other headers */
+  securityToken?: string;
 }
 
 export interface SignableRequest {
@@ -122,24 +124,39 @@ export function signature(secretKey: string, toSign: string): string {
   return createHmac('sha256', secretKey).update(toSign).digest('hex');
 }
 
-/** Headers to add to the request: X-Sdk-Date (UTC YYYYMMDDTHHMMSSZ) and Authorization. Signs every
- *  header in `headers` plus host (from url.host) and x-sdk-date. */
+export type SignedHeaders = {
+  'X-Sdk-Date': string;
+  Authorization: string;
+  'X-Security-Token'?: string;
+};
+
+/** Headers to add to the request: X-Sdk-Date (UTC YYYYMMDDTHHMMSSZ), Authorization and, for a
+ *  temporary key pair, X-Security-Token. Signs every header in `headers` plus host (from url.host),
+ *  x-sdk-date and x-security-token: the official SDK core adds the security token to the request
+ *  before signing it (auth/BaseCredentials.js, addAuthHeaders), and the gateway checks it as part
+ *  of the signature. */
 export function signRequest(
   request: SignableRequest,
   credentials: AkSkCredentials,
   date: Date = new Date(),
-): { 'X-Sdk-Date': string; Authorization: string } {
+): SignedHeaders {
   const sdkDate = formatSdkDate(date);
   for (const name of Object.keys(request.headers)) {
     const lower = name.toLowerCase();
-    // These two come from url and date; a second copy would sign something other than what is sent.
-    if (lower === 'host' || lower === 'x-sdk-date') throw new Error(`signRequest: "${name}" is set by the signer, not by headers`);
+    // These come from url, date and credentials; a second copy would sign something other than what is sent.
+    if (lower === 'host' || lower === 'x-sdk-date' || lower === 'x-security-token') {
+      throw new Error(`signRequest: "${name}" is set by the signer, not by headers`);
+    }
   }
-  const headers = { ...request.headers, host: request.url.host, 'x-sdk-date': sdkDate };
+  const token = credentials.securityToken;
+  const headers: Record<string, string> = {
+    ...request.headers, host: request.url.host, 'x-sdk-date': sdkDate, ...(token !== undefined ? { 'x-security-token': token } : {}),
+  };
   const canonical = canonicalRequest(request.method, request.url, headers, request.body);
   const sig = signature(credentials.secretKey, stringToSign(sdkDate, canonical.text));
   return {
     'X-Sdk-Date': sdkDate,
     Authorization: `${ALGORITHM} Access=${credentials.accessKey}, SignedHeaders=${canonical.signedHeaders}, Signature=${sig}`,
+    ...(token !== undefined ? { 'X-Security-Token': token } : {}),
   };
 }

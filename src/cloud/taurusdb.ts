@@ -1,6 +1,6 @@
 // TaurusDB API: the HTAP instances attached to a TaurusDB instance (`/htap`, not paginated), the
 // sessions of one HTAP instance (`/htap/process`, paginated with no total), and the instance list
-// for discovery. Answers are validated here; anything not as documented is a BadResponseError.
+// for discovery. Answers are read here (answer.ts): an unusable field leaves out only what needs it.
 import type { ProjectApi } from './api.js';
 import { AnswerReader } from './answer.js';
 import { listInstances, type CloudInstance } from './instance-list.js';
@@ -24,7 +24,8 @@ export interface HtapInstance {
 }
 
 export interface HtapInstanceList {
-  total: number;
+  /** `total`; undefined when the answer did not carry it usably */
+  total?: number;
   /** `max_htap_instance_num_of_taurus` */
   limit?: number;
   instances: HtapInstance[];
@@ -37,7 +38,8 @@ export interface HtapProcess {
   state: string;
   database: string;
   command: string;
-  durationSeconds: number;
+  /** undefined when the answer did not carry it usably: counted, but not in durations */
+  durationSeconds?: number;
 }
 
 const HTAP_API = 'taurusdb_htap';
@@ -55,50 +57,63 @@ export class TaurusDbApi {
 
   /** `taurusId` is the TaurusDB instance id (suffix in07). */
   async htapInstances(taurusId: string, signal: AbortSignal): Promise<HtapInstanceList> {
-    const read = new AnswerReader(HTAP_API);
+    const read = new AnswerReader(HTAP_API, this.api, signal);
     const path = `/v3/${this.api.projectId}/instances/${encodeURIComponent(taurusId)}/htap`;
     const body = read.body(await this.api.getJson('taurusdb', path, { api: HTAP_API, signal }));
+    const total = read.count(body.total, 'total');
+    // null is "none": a TaurusDB instance without HTAP instances.
+    const entries = read.list(body.instances, 'instances');
+    if (entries === undefined && total === undefined) read.fail('neither total nor instances usable');
     const seen = new Set<string>();
-    const instances = read.array(body.instances, 'instances').map((entry) => {
+    const instances: HtapInstance[] = [];
+    for (const entry of entries ?? []) {
       const instance = parseHtapInstance(read, entry);
-      // Two entries with one id would become duplicate series.
-      if (seen.has(instance.id)) read.fail(`instances[].id ${instance.id} repeated`);
+      if (instance === undefined) continue;
+      // Two entries with one id would become duplicate series: the first one is kept.
+      if (seen.has(instance.id)) {
+        read.anomaly('instances[].id');
+        continue;
+      }
       seen.add(instance.id);
-      return instance;
-    });
-    return {
-      total: read.count(body.total, 'total'),
-      limit: read.optionalCount(body.max_htap_instance_num_of_taurus, 'max_htap_instance_num_of_taurus'),
-      instances,
-    };
+      instances.push(instance);
+    }
+    return { total, limit: read.count(body.max_htap_instance_num_of_taurus, 'max_htap_instance_num_of_taurus'), instances };
   }
 
   /**
-   * The sessions of one HTAP instance (`htapId`, suffix in17), one page at a time. The answer has
-   * no total, so paging stops at a page shorter than `pageSize`; `maxPages` bounds a list that never
-   * ends, and a page equal to the previous one (a server ignoring `offset`) is an error rather than
-   * sessions counted twice.
+   * The sessions of one HTAP instance (`htapId`, suffix in17), one page at a time, as the server
+   * pages: the next page starts at the offset plus the length of the page received, so a page
+   * longer than `pageSize` (a server not applying `limit`) is taken whole and not asked for again.
+   * The answer has no total, so paging stops at a page shorter than `pageSize`; `maxPages` bounds a
+   * list that never ends, and a page equal to the previous one (a server ignoring `offset`) is an
+   * error rather than sessions counted twice.
    */
   async *processPages(htapId: string, signal: AbortSignal, pageSize = MAX_PROCESS_PAGE_SIZE,
     maxPages = DEFAULT_MAX_PROCESS_PAGES): AsyncGenerator<HtapProcess[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PROCESS_PAGE_SIZE) {
       throw new RangeError(`page size ${pageSize} is outside 1-${MAX_PROCESS_PAGE_SIZE}`);
     }
-    const read = new AnswerReader(PROCESS_API);
+    const read = new AnswerReader(PROCESS_API, this.api, signal);
     const path = `/v3/${this.api.projectId}/instances/${encodeURIComponent(htapId)}/htap/process`;
     let previousSignature: string | undefined;
+    let offset = 0;
     for (let page = 0; ; page++) {
-      if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages of ${pageSize})`);
-      const query = { limit: String(pageSize), offset: String(page * pageSize) };
+      if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages)`);
+      const query = { limit: String(pageSize), offset: String(offset) };
       const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: PROCESS_FIELDS }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
-      const entries = body.process_list === null ? [] : read.array(body.process_list, 'process_list');
-      if (entries.length > pageSize) read.fail(`page of ${entries.length} sessions exceeds limit ${pageSize}`);
-      const signature = pageSignature(read, entries);
+      const entries = read.list(body.process_list, 'process_list') ?? read.fail('process_list is missing or not a list');
+      const signature = pageSignature(entries);
       if (signature !== undefined && signature === previousSignature) read.fail(`repeating page at offset ${query.offset}`);
       previousSignature = signature;
-      yield entries.map((entry) => parseProcess(read, entry));
+      const sessions: HtapProcess[] = [];
+      for (const entry of entries) {
+        const session = parseProcess(read, entry);
+        if (session !== undefined) sessions.push(session);
+      }
+      yield sessions;
       if (entries.length < pageSize) return;
+      offset += entries.length;
     }
   }
 
@@ -107,21 +122,24 @@ export class TaurusDbApi {
   }
 }
 
-function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance {
-  const raw = read.object(entry, 'instances[]');
-  const state = raw.instance_state === null || raw.instance_state === undefined
-    ? {} : read.object(raw.instance_state, 'instances[].instance_state');
+/** One /htap entry; undefined (and an anomaly) when it has no usable id, which all its series need. */
+function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | undefined {
+  const raw = read.entry(entry, 'instances[]');
+  if (raw === undefined) return undefined;
+  const id = read.id(raw.id, 'instances[].id');
+  if (id === undefined) return undefined;
+  const state = read.object(raw.instance_state, 'instances[].instance_state') ?? {};
   return {
-    id: read.string(raw.id, 'instances[].id'),
-    name: read.optionalString(raw.name, 'instances[].name'),
-    engineName: read.optionalString(raw.engine_name, 'instances[].engine_name'),
-    engineVersion: read.optionalString(raw.engine_version, 'instances[].engine_version'),
-    status: read.optionalString(state.instance_status, 'instances[].instance_state.instance_status'),
-    haMode: read.optionalString(raw.ha_mode, 'instances[].ha_mode'),
-    nodeNum: read.optionalCount(raw.node_num, 'instances[].node_num'),
-    frozen: read.optionalBoolean(raw.is_frozen, 'instances[].is_frozen'),
-    waitRestart: read.optionalBoolean(state.wait_restart_for_params, 'instances[].instance_state.wait_restart_for_params'),
-    createdAtMs: read.optionalCount(raw.create_at, 'instances[].create_at'),
+    id,
+    name: read.label(raw.name, 'instances[].name'),
+    engineName: read.label(raw.engine_name, 'instances[].engine_name'),
+    engineVersion: read.label(raw.engine_version, 'instances[].engine_version'),
+    status: read.id(state.instance_status, 'instances[].instance_state.instance_status'),
+    haMode: read.label(raw.ha_mode, 'instances[].ha_mode'),
+    nodeNum: read.count(raw.node_num, 'instances[].node_num'),
+    frozen: read.boolean(raw.is_frozen, 'instances[].is_frozen'),
+    waitRestart: read.boolean(state.wait_restart_for_params, 'instances[].instance_state.wait_restart_for_params'),
+    createdAtMs: read.count(raw.create_at, 'instances[].create_at'),
   };
 }
 
@@ -130,16 +148,17 @@ const PROCESS_FIELDS: Selection = {
   process_list: { id: true, user: true, host: true, state: true, database: true, command: true, duration: true },
 };
 
-function parseProcess(read: AnswerReader, entry: unknown): HtapProcess {
-  // Field names are literals: this runs for every session of every poll, so nothing is built
-  // for an error message unless there is an error.
-  const raw = read.object(entry, 'process_list[]');
+/** One session; undefined (and an anomaly) when the entry is not an object. */
+function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefined {
+  // Field names are literals: this runs for every session of every poll.
+  const raw = read.entry(entry, 'process_list[]');
+  if (raw === undefined) return undefined;
   return {
-    user: read.optionalString(raw.user, 'process_list[].user') ?? '',
-    host: read.optionalString(raw.host, 'process_list[].host') ?? '',
-    state: read.optionalString(raw.state, 'process_list[].state') ?? '',
-    database: read.optionalString(raw.database, 'process_list[].database') ?? '',
-    command: read.optionalString(raw.command, 'process_list[].command') ?? '',
+    user: read.label(raw.user, 'process_list[].user') ?? '',
+    host: read.label(raw.host, 'process_list[].host') ?? '',
+    state: read.label(raw.state, 'process_list[].state') ?? '',
+    database: read.label(raw.database, 'process_list[].database') ?? '',
+    command: read.label(raw.command, 'process_list[].command') ?? '',
     durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
   };
 }
@@ -148,10 +167,10 @@ function parseProcess(read: AnswerReader, entry: unknown): HtapProcess {
  * Identifies a page by its size and its first and last session ids (not their contents: the
  * durations of a repeated page tick on). Undefined when ids are missing, which disables the check.
  */
-function pageSignature(read: AnswerReader, entries: readonly unknown[]): string | undefined {
+function pageSignature(entries: readonly unknown[]): string | undefined {
   if (entries.length === 0) return undefined;
   const idOf = (entry: unknown): string | undefined => {
-    const id = read.object(entry, 'process_list[]').id;
+    const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined;
     return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   };
   const first = idOf(entries[0]);

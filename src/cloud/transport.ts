@@ -26,7 +26,7 @@ export interface TransportOptions {
 
 export interface HttpRequest {
   api: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: URL;
   headers: Record<string, string>;
   body?: string;

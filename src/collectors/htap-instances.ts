@@ -49,7 +49,7 @@ export class HtapInstancesCollector implements Collector {
     await pollInstances(poll, targets, INSTANCE_INFO, async (target, samples) => {
       const list = await this.inventory.refresh(target, signal);
       const labels = { instance_id: target.instance.id };
-      samples.set(HTAP_INSTANCES_TOTAL, labels, list.total);
+      if (list.total !== undefined) samples.set(HTAP_INSTANCES_TOTAL, labels, list.total);
       if (list.limit !== undefined) samples.set(HTAP_INSTANCES_LIMIT, labels, list.limit);
       for (const htap of list.instances) publishHtapInstance(samples, target.instance.id, htap);
     });

@@ -25,6 +25,8 @@ const PER_HTAP = ['instance_id', 'htap_instance_id'];
 export interface HtapProcessesSettings {
   schedule: string;
   longRunningSeconds: number;
+  /** commands whose sessions are idle, as written (compared after normalisation) */
+  idleCommands: string[];
   byUser: boolean;
   byDatabase: boolean;
   byHost: boolean;
@@ -35,6 +37,8 @@ const settings = section(
   z.strictObject({
     schedule: cronSchedule('*/30 * * * * *'),
     long_running_seconds: nonNegativeNumber().default(60),
+    // a connection pool's sleeping sessions are old, not long-running
+    idle_commands: z.array(z.string({ error: 'expected a command name such as sleep' })).default(['sleep', 'daemon']),
     by_user: boolean().default(true),
     by_database: boolean().default(true),
     by_host: boolean().default(false),
@@ -43,6 +47,7 @@ const settings = section(
 ).transform((collector): HtapProcessesSettings => ({
   schedule: collector.schedule,
   longRunningSeconds: collector.long_running_seconds,
+  idleCommands: collector.idle_commands,
   byUser: collector.by_user,
   byDatabase: collector.by_database,
   byHost: collector.by_host,
@@ -54,7 +59,7 @@ const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
 const SESSION_MAX_DURATION = gaugeFamily('huaweicloud_taurusdb_htap_session_max_duration_seconds',
   'Longest duration of the HTAP sessions per state and command, as of the last poll.', [...PER_HTAP, 'state', 'command']);
 const SESSIONS_LONG_RUNNING = gaugeFamily('huaweicloud_taurusdb_htap_sessions_long_running',
-  'Number of HTAP sessions running for at least long_running_seconds, as of the last poll.', PER_HTAP);
+  'Number of busy HTAP sessions (command not in idle_commands) running for at least long_running_seconds, as of the last poll.', PER_HTAP);
 const SESSIONS_BY_USER = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_user',
   'Number of HTAP sessions per user, as of the last poll.', [...PER_HTAP, 'user']);
 const SESSIONS_BY_DATABASE = gaugeFamily('huaweicloud_taurusdb_htap_sessions_by_database',
@@ -124,18 +129,24 @@ function isStarRocks(htap: HtapInstance): boolean {
 class SessionTally {
   private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
   private readonly keywords = new Normalizer(keyword);
+  /** normalised like the command label, so `Sleep` and ` sleep` are the same idle command */
+  private readonly idleCommands: ReadonlySet<string>;
   private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
   private longRunning = 0;
 
   constructor(private readonly settings: HtapProcessesSettings) {
+    this.idleCommands = new Set(settings.idleCommands.map(keyword));
     this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
       breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
     }));
   }
 
   add(process: HtapProcess): void {
-    this.byStateCommand.add(process.durationSeconds, this.keywords.get(process.state), this.keywords.get(process.command));
-    if (process.durationSeconds >= this.settings.longRunningSeconds) this.longRunning += 1;
+    // A session without a usable duration counts, but not towards durations or long-running.
+    const duration = process.durationSeconds;
+    const command = this.keywords.get(process.command);
+    this.byStateCommand.add(duration, this.keywords.get(process.state), command);
+    if (duration !== undefined && duration >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
   }
 
@@ -143,7 +154,7 @@ class SessionTally {
     const max = this.settings.maxLabelValues;
     for (const { labels: [state = '', command = ''], count, max: longest } of this.byStateCommand.capped(max)) {
       samples.set(SESSIONS, { ...labels, state, command }, count);
-      samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
+      if (longest !== undefined) samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
     }
     // Always present, so an alert on it sees 0 rather than no data.
     samples.set(SESSIONS_LONG_RUNNING, labels, this.longRunning);

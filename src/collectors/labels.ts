@@ -49,7 +49,8 @@ export function clientHost(raw: string): string {
 export interface TallyRow {
   readonly labels: readonly string[];
   count: number;
-  max: number;
+  /** undefined while no row came with a value */
+  max: number | undefined;
 }
 
 /**
@@ -65,22 +66,22 @@ export class LabelTally {
 
   constructor(private readonly arity: 1 | 2, private readonly trackLimit: number) {}
 
-  /** One more row with these label values (`second` only for two-label tallies). */
-  add(value: number, first: string, second = ''): void {
+  /** One more row with these label values (`second` only for two-label tallies); `value` may be unknown. */
+  add(value: number | undefined, first: string, second = ''): void {
     let level = this.index.get(first);
     let row = level?.get(second);
     if (!row) {
       if (this.rows.length >= this.trackLimit) {
         row = this.overflow ??= this.otherRow();
       } else {
-        row = { labels: this.arity === 2 ? [first, second] : [first], count: 0, max: 0 };
+        row = { labels: this.arity === 2 ? [first, second] : [first], count: 0, max: undefined };
         this.rows.push(row);
         if (!level) this.index.set(first, (level = new Map()));
         level.set(second, row);
       }
     }
     row.count += 1;
-    if (value > row.max) row.max = value;
+    if (value !== undefined && !(value <= (row.max ?? -1))) row.max = value;
   }
 
   /** The rows to publish, at most `max` of them: see the capping rule at the top of this file. */
@@ -100,7 +101,7 @@ export class LabelTally {
   }
 
   private otherRow(): TallyRow {
-    return { labels: new Array<string>(this.arity).fill(OTHER), count: 0, max: 0 };
+    return { labels: new Array<string>(this.arity).fill(OTHER), count: 0, max: undefined };
   }
 }
 
@@ -114,7 +115,7 @@ function keyOf(labels: readonly string[]): string {
 function merge(into: TallyRow, ...rows: TallyRow[]): void {
   for (const row of rows) {
     into.count += row.count;
-    if (row.max > into.max) into.max = row.max;
+    if (row.max !== undefined && !(row.max <= (into.max ?? -1))) into.max = row.max;
   }
 }
 

@@ -30,10 +30,11 @@ export class SessionOverviewCollector implements Collector {
     await pollInstances(poll, this.source.gaussdb(), INSTANCE_INFO, async (target, samples) => {
       const overview = await target.api.sessionOverview(target.instance.id, signal);
       const labels = { instance_id: target.instance.id };
-      samples.set(SESSIONS, labels, overview.total);
-      samples.set(SESSIONS_ACTIVE, labels, overview.active);
-      samples.set(SESSIONS_SLOW_SQL, labels, overview.slowSql);
-      samples.set(SESSIONS_LOCK_WAITING, labels, overview.lockWaiting);
+      // A count the answer did not carry usably has no series (docs/api-fields.md).
+      if (overview.total !== undefined) samples.set(SESSIONS, labels, overview.total);
+      if (overview.active !== undefined) samples.set(SESSIONS_ACTIVE, labels, overview.active);
+      if (overview.slowSql !== undefined) samples.set(SESSIONS_SLOW_SQL, labels, overview.slowSql);
+      if (overview.lockWaiting !== undefined) samples.set(SESSIONS_LOCK_WAITING, labels, overview.lockWaiting);
     });
   }
 }

@@ -3,7 +3,7 @@
 // discovery run can change them between polls without rebuilding the collectors.
 import type { GaussDbApi } from '../cloud/gaussdb.js';
 import type { TaurusDbApi } from '../cloud/taurusdb.js';
-import type { InstanceRef } from '../config/types.js';
+import type { InstanceRef, Service } from '../config/types.js';
 import { gaugeFamily, type GaugeFamily, type Poll, type Samples } from '../metrics/snapshot.js';
 import type { TargetDescription } from '../status/target-status.js';
 import { labelValue } from './labels.js';
@@ -33,7 +33,7 @@ export interface TargetSource {
 type Target = GaussDbTarget | TaurusDbTarget;
 
 /** `huaweicloud_<service>_instance_info`: the configured name of an instance, joined on `instance_id`. */
-export function instanceInfoFamily(service: 'gaussdb' | 'taurusdb'): GaugeFamily {
+export function instanceInfoFamily(service: Service): GaugeFamily {
   const product = service === 'gaussdb' ? 'GaussDB' : 'TaurusDB';
   return gaugeFamily(`huaweicloud_${service}_instance_info`,
     `${product} instance known to the exporter (always 1), with its name, project and region, as of the last poll.`,

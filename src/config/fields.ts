@@ -1,7 +1,8 @@
 // Building blocks of the configuration schemas: the shapes every section uses, so that a value
 // means the same in every place (a number may come from `${VAR}`, an absent section is all
-// defaults, a cron expression is checked by node-cron). The exporter's file (schema.ts) and each
-// collector's own settings (src/collectors/*.ts) are built from these.
+// defaults, a cron expression is checked by node-cron). The exporter's file (schema.ts), each
+// collector's own settings (src/collectors/*.ts) and the web config (web-config.ts) are built
+// from these.
 import cron from 'node-cron';
 import { z } from 'zod';
 

@@ -4,23 +4,13 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import { issueProblems, inFileOrder, parseYaml } from './document.js';
+import { configErrorMap } from './error-map.js';
+import { fileError } from './files.js';
 import { interpolate } from './interpolate.js';
-import { formatProblem, isUnder, type PathSegment, type Problem } from './problems.js';
-import { configErrorMap, configSchema } from './schema.js';
+import { ConfigError, isUnder, type Problem } from './problems.js';
+import { configSchema } from './schema.js';
 import type { Config } from './types.js';
-
-export class ConfigError extends Error {
-  /** one line per problem, each starting with its path in the file (`projects[0].auth.type: ...`) */
-  readonly problems: string[];
-
-  constructor(problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
 
 /**
  * Reads, interpolates, resolves `*_file` secrets (relative to the config file's folder) and
@@ -32,73 +22,27 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([`${path}: cannot read the configuration file: ${code === 'ENOENT' ? 'no such file' : code}`]);
+    throw new ConfigError([`${path}: cannot read the configuration file: ${fileError(error)}`]);
   }
   return parseConfig(text, env, dirname(file));
 }
 
 /** Same as loadConfig, from the file's text; `baseDir` resolves relative file paths. */
 export function parseConfig(text: string, env: NodeJS.ProcessEnv, baseDir: string): Config {
-  const document = parseYaml(text);
-  const interpolated = interpolate(toJS(document), env);
+  const parsed = parseYaml(text, 1000);
+  if ('problems' in parsed) throw new ConfigError(parsed.problems);
+  const interpolated = interpolate(parsed.value, env);
   const result = configSchema({ baseDir }).safeParse(interpolated.value, { error: configErrorMap });
 
   const problems: Problem[] = [...interpolated.problems];
   if (!result.success) {
     // a value whose interpolation failed has been reported already; its schema issues would only repeat it
     const reported = interpolated.problems.map((problem) => problem.path);
-    for (const problem of result.error.issues.flatMap(toProblems)) {
+    for (const problem of result.error.issues.flatMap(issueProblems)) {
       if (!reported.some((path) => isUnder(problem.path, path))) problems.push(problem);
     }
   }
-  if (problems.length > 0) {
-    // in the order of the file, which is how people read and fix it (sort is stable)
-    const ordered = problems
-      .map((problem) => ({ problem, at: position(document, problem.path) }))
-      .sort((a, b) => a.at - b.at)
-      .map(({ problem }) => formatProblem(problem));
-    throw new ConfigError(ordered);
-  }
+  if (problems.length > 0) throw new ConfigError(inFileOrder(parsed.document, problems));
   if (!result.success) throw new ConfigError(['(top level): invalid configuration']);
   return result.data;
-}
-
-function parseYaml(text: string): Document {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: yaml's pretty messages quote the source line, which may hold a secret
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((error) => {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      return `line ${line}, column ${col}: ${error.message}`;
-    }));
-  }
-  return document;
-}
-
-function toJS(document: Document): unknown {
-  try {
-    return document.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    throw new ConfigError([`(top level): ${(error as Error).message}`]);
-  }
-}
-
-/** Offset in the text of the deepest node that exists along `path` (0 if none does). */
-function position(document: Document, path: readonly PathSegment[]): number {
-  for (let depth = path.length; depth > 0; depth--) {
-    const node: unknown = document.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return node.range[0];
-  }
-  return 0;
-}
-
-function toProblems(issue: z.core.$ZodIssue): Problem[] {
-  const path = issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment));
-  if (issue.code === 'unrecognized_keys') {
-    const lines = issue.message.split('\n');
-    return issue.keys.map((key, index) => ({ path: [...path, key], message: lines[index] ?? 'unknown key' }));
-  }
-  return [{ path, message: issue.message }];
 }

@@ -28,3 +28,14 @@ export function formatProblem(problem: Problem): string {
 export function isUnder(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
+
+/** An invalid configuration file: one line per problem, each starting with its path in the file (`projects[0].auth.type: ...`). */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

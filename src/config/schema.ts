@@ -6,10 +6,11 @@
 import { readFileSync, accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 import { COLLECTOR_DEFINITIONS } from '../collectors/index.js';
 import { always, boolean, integer, list, nonEmpty, scheduleSection, section } from './fields.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
+import { fileError } from './files.js';
 import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
@@ -18,9 +19,11 @@ import type {
   EngineConfig,
   HttpConfig,
   InstanceRef,
+  ListenAddress,
   LogLevel,
   ProjectConfig,
-  WebConfig,
+  Service,
+  WebSection,
 } from './types.js';
 
 export interface SchemaOptions {
@@ -40,39 +43,10 @@ export const DEFAULTS = {
   concurrency: 8,
   maxInFlight: 64,
   discoverySchedule: '0 */10 * * * *',
+  gracePolls: 2,
+  /** lifetime asked of IAM for workload-identity keys; IAM allows 15 min to 24 h */
+  workloadIdentityDuration: '1h',
 } as const;
-
-/** A duration string → milliseconds, at least `minMs`. */
-function duration(minMs: number) {
-  return z
-    .string({ error: (iss) => (iss.input === undefined ? 'required' : 'expected a duration such as 500ms, 10s or 5m') })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.issues.push({
-          code: 'custom',
-          input: text,
-          message: `invalid duration ${JSON.stringify(text)}: expected a number and a unit (ms, s, m, h) such as 500ms, 10s, 5m or 1m30s`,
-        });
-        return z.NEVER;
-      }
-      if (ms < minMs) {
-        ctx.issues.push({ code: 'custom', input: text, message: `must be at least ${minMs}ms` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-function fileError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    default: return code ?? 'unreadable';
-  }
-}
 
 /** The `_file` form of a secret: the file's content without trailing newlines. */
 function secretFile(options: SchemaOptions) {
@@ -94,6 +68,18 @@ function secretFile(options: SchemaOptions) {
   });
 }
 
+/** The absolute path of a file read later (and again at run time), once it is readable now. */
+function readablePath(options: SchemaOptions, file: string, ctx: z.RefinementCtx): string {
+  const path = resolve(options.baseDir, file);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
+    return z.NEVER;
+  }
+  return path;
+}
+
 /** Each of `keys` must be given either plainly or as `<key>_file`, not both, not neither. */
 function exactlyOneOf(keys: readonly string[]) {
   return (value: object, ctx: z.RefinementCtx): void => {
@@ -110,6 +96,16 @@ function exactlyOneOf(keys: readonly string[]) {
   };
 }
 
+/** An optional secret: `key` or `<key>_file`, not both. */
+function atMostOneOf(key: string) {
+  return (value: object, ctx: z.RefinementCtx): void => {
+    const given = value as Record<string, unknown>;
+    if (given[key] !== undefined && given[`${key}_file`] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [`${key}_file`], message: `set either ${key} or ${key}_file, not both` });
+    }
+  };
+}
+
 /** The value of a secret given in one of its two forms (checked by exactlyOneOf). */
 function secretValue(plain: string | undefined, file: string | undefined): string {
   return plain ?? file ?? '';
@@ -119,7 +115,7 @@ function secretValue(plain: string | undefined, file: string | undefined): strin
 // web, log_level
 
 /** Splits "host:port" ("0.0.0.0:10110", ":10110", "[::]:10110", "localhost:9100"); undefined if malformed. */
-export function parseListenAddress(address: string): { host: string; port: number } | undefined {
+function parseListenAddress(address: string): ListenAddress | undefined {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(address);
   if (!match) return undefined;
   const port = Number(match[3]);
@@ -134,10 +130,19 @@ function webSchema(options: SchemaOptions) {
     .strictObject({
       listen_address: z
         .string()
-        .refine((address) => parseListenAddress(address) !== undefined, {
-          error: (iss) => `invalid listen address ${JSON.stringify(iss.input)}: expected host:port with a port 0-65535, e.g. 0.0.0.0:10110 or [::]:10110`,
-        })
-        .default(DEFAULTS.listenAddress),
+        .default(DEFAULTS.listenAddress)
+        .transform((address, ctx) => {
+          const parsed = parseListenAddress(address);
+          if (parsed === undefined) {
+            ctx.issues.push({
+              code: 'custom',
+              input: address,
+              message: `invalid listen address ${JSON.stringify(address)}: expected host:port with a port 0-65535, e.g. 0.0.0.0:10110 or [::]:10110`,
+            });
+            return z.NEVER;
+          }
+          return parsed;
+        }),
       telemetry_path: z
         .string()
         .superRefine((path, ctx) => {
@@ -147,25 +152,14 @@ function webSchema(options: SchemaOptions) {
           } else if (/[\s?#]/.test(path)) ctx.addIssue({ code: 'custom', message: 'must not contain whitespace, "?" or "#"' });
         })
         .default(DEFAULTS.telemetryPath),
-      config_file: z
-        .string()
-        .default('')
-        .transform((file, ctx) => {
-          if (file === '') return '';
-          const path = resolve(options.baseDir, file);
-          try {
-            accessSync(path, constants.R_OK);
-          } catch (error) {
-            ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
-            return z.NEVER;
-          }
-          return path;
-        }),
+      config_file: z.string().default('').transform((file, ctx) => (file === '' ? '' : readablePath(options, file, ctx))),
+      enable_lifecycle: boolean().default(false),
     })
-    .transform((web): WebConfig => ({
+    .transform((web): WebSection => ({
       listenAddress: web.listen_address,
       telemetryPath: web.telemetry_path,
       configFile: web.config_file,
+      enableLifecycle: web.enable_lifecycle,
     }));
 }
 
@@ -184,13 +178,14 @@ const collectorsSchema = z
   .strictObject({
     ...Object.fromEntries(COLLECTOR_DEFINITIONS.map((collector) => [collector.name, collector.settings])),
     discovery: scheduleSection(DEFAULTS.discoverySchedule),
+    grace_polls: integer(0, 100).default(DEFAULTS.gracePolls),
   })
   // Each collector's section was parsed by its own schema, under its own name.
   .transform((collectors) => collectors as CollectorsConfig);
 
 const httpSchema = z
   .strictObject({
-    timeout: duration(1).prefault(DEFAULTS.timeout),
+    timeout: durationSchema('exporter', 1).prefault(DEFAULTS.timeout),
     retries: integer(0, 10).default(DEFAULTS.retries),
     concurrency: integer(1).default(DEFAULTS.concurrency),
     max_in_flight: integer(1).default(DEFAULTS.maxInFlight),
@@ -212,8 +207,11 @@ function authSchema(options: SchemaOptions) {
       access_key_file: file(),
       secret_key: secret(),
       secret_key_file: file(),
+      security_token: secret(),
+      security_token_file: file(),
     })
-    .superRefine(exactlyOneOf(['access_key', 'secret_key']), { when: always });
+    .superRefine(exactlyOneOf(['access_key', 'secret_key']), { when: always })
+    .superRefine(atMostOneOf('security_token'), { when: always });
   const password = z
     .strictObject({
       type: z.literal('password'),
@@ -226,10 +224,18 @@ function authSchema(options: SchemaOptions) {
   const token = z
     .strictObject({ type: z.literal('token'), token: secret(), token_file: file() })
     .superRefine(exactlyOneOf(['token']), { when: always });
-  const expected = 'aksk, password or token';
+  const metadata = z.strictObject({ type: z.literal('metadata') });
+  const workloadIdentity = z.strictObject({
+    type: z.literal('workload_identity'),
+    idp_id: nonEmpty(),
+    id_token_file: nonEmpty().transform((file, ctx) => readablePath(options, file, ctx)),
+    duration: durationSchema('exporter', 15 * 60 * 1000).prefault(DEFAULTS.workloadIdentityDuration)
+      .refine((ms) => ms <= 24 * 3600 * 1000, { error: 'must be at most 24h (the longest IAM grants)' }),
+  });
+  const expected = 'aksk, password, token, metadata or workload_identity';
 
   return z
-    .discriminatedUnion('type', [aksk, password, token], {
+    .discriminatedUnion('type', [aksk, password, token, metadata, workloadIdentity], {
       error: (iss) => {
         if (iss.code === 'invalid_union') {
           const type = (iss.input as { type?: unknown } | undefined)?.type;
@@ -248,11 +254,17 @@ function authSchema(options: SchemaOptions) {
             type: 'aksk',
             accessKey: secretValue(auth.access_key, auth.access_key_file),
             secretKey: secretValue(auth.secret_key, auth.secret_key_file),
+            ...(auth.security_token !== undefined || auth.security_token_file !== undefined
+              ? { securityToken: secretValue(auth.security_token, auth.security_token_file) } : {}),
           };
         case 'password':
           return { type: 'password', domain: auth.domain, user: auth.user, password: secretValue(auth.password, auth.password_file) };
         case 'token':
           return { type: 'token', token: secretValue(auth.token, auth.token_file) };
+        case 'metadata':
+          return { type: 'metadata' };
+        case 'workload_identity':
+          return { type: 'workload_identity', idpId: auth.idp_id, idTokenFile: auth.id_token_file, durationSeconds: Math.round(auth.duration / 1000) };
       }
     });
 }
@@ -305,9 +317,9 @@ function endpoint() {
     .optional();
 }
 
-const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint() }));
+const endpointsSchema = section(z.strictObject({ iam: endpoint(), gaussdb: endpoint(), taurusdb: endpoint(), metadata: endpoint() }));
 
-const ENGINES = ['gaussdb', 'taurusdb'] as const;
+const ENGINES: readonly Service[] = ['gaussdb', 'taurusdb'];
 const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
 
 /** An instance id may appear once per project. Runs on partly invalid input too. */
@@ -347,6 +359,7 @@ function projectSchema(options: SchemaOptions) {
         iam: project.endpoints.iam ?? defaults.iam,
         gaussdb: project.endpoints.gaussdb ?? defaults.gaussdb,
         taurusdb: project.endpoints.taurusdb ?? defaults.taurusdb,
+        ...(project.endpoints.metadata !== undefined ? { metadata: project.endpoints.metadata } : {}),
       };
       for (const engine of ENGINES) {
         const used = project[engine].instances.length > 0 || project[engine].discover;
@@ -391,85 +404,3 @@ export function configSchema(options: SchemaOptions) {
     projects: file.projects,
   }));
 }
-
-// ---------------------------------------------------------------------------------------------
-// messages for the issues zod raises itself
-
-function describe(value: unknown): string {
-  if (value === null) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  switch (typeof value) {
-    case 'string': return 'a string';
-    case 'number': return 'a number';
-    case 'boolean': return 'true/false';
-    case 'object': return 'a mapping';
-    default: return typeof value;
-  }
-}
-
-const EXPECTED: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  object: 'a mapping',
-  array: 'a list',
-};
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/**
- * Per-parse error map: plain-language messages for zod's own issues. Messages never include
- * the offending value (it may be a secret). For `unrecognized_keys` it returns one line per
- * key, in the order of `issue.keys`.
- */
-export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
-  switch (iss.code) {
-    case 'invalid_type': {
-      if (iss.input === undefined) return 'required';
-      const expected = EXPECTED[iss.expected] ?? iss.expected;
-      const got = describe(iss.input);
-      const hint = iss.expected === 'string' && (typeof iss.input === 'number' || typeof iss.input === 'boolean')
-        ? ' (quote the value)' : '';
-      return `expected ${expected}, got ${got}${hint}`;
-    }
-    case 'unrecognized_keys': {
-      const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
-      const known = shape ? Object.keys(shape) : [];
-      return iss.keys
-        .map((key) => {
-          const suggestion = closest(key, known);
-          return suggestion ? `unknown key (did you mean ${suggestion}?)` : 'unknown key';
-        })
-        .join('\n');
-    }
-    case 'invalid_value':
-      return `must be one of ${iss.values.map((value) => String(value)).join(', ')}`;
-    default:
-      return undefined;
-  }
-};

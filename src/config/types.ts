@@ -4,14 +4,25 @@
 
 import type { CollectorsSettings } from '../collectors/index.js';
 
+/** The Huawei Cloud database services this exporter reads, as the configuration names them. */
+export type Service = 'gaussdb' | 'taurusdb';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
-export interface WebConfig {
-  /** host:port, e.g. "0.0.0.0:10110" */
-  listenAddress: string;
+/** Where the server listens: `listen_address` split; an empty host means every interface. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The `web:` section of the exporter's file (the web config file it names is `WebConfigFile`). */
+export interface WebSection {
+  listenAddress: ListenAddress;
   telemetryPath: string;
   /** exporter-toolkit style web config (TLS, basic auth); empty when unset */
   configFile: string;
+  /** POST /-/reload is served (else 403); SIGHUP reloads either way */
+  enableLifecycle: boolean;
 }
 
 export interface ScheduleConfig {
@@ -19,9 +30,13 @@ export interface ScheduleConfig {
   schedule: string;
 }
 
-/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), and when
- *  projects with `discover: true` list their instances. */
-export type CollectorsConfig = CollectorsSettings & { discovery: ScheduleConfig };
+/** `collectors:`: each collector's settings under its name (src/collectors/index.ts), when
+ *  projects with `discover: true` list their instances, and the failed-poll grace. */
+export type CollectorsConfig = CollectorsSettings & {
+  discovery: ScheduleConfig;
+  /** failed polls in a row through which a target's last good samples stay published */
+  grace_polls: number;
+};
 
 export interface HttpConfig {
   timeoutMs: number;
@@ -33,9 +48,16 @@ export interface HttpConfig {
 }
 
 export type AuthConfig =
-  | { type: 'aksk'; accessKey: string; secretKey: string }
+  /** `securityToken` makes the pair a temporary one (X-Security-Token) */
+  | { type: 'aksk'; accessKey: string; secretKey: string; securityToken?: string }
   | { type: 'password'; domain: string; user: string; password: string }
-  | { type: 'token'; token: string };
+  | { type: 'token'; token: string }
+  /** the agency's temporary keys from the ECS metadata service (`endpoints.metadata`) */
+  | { type: 'metadata' }
+  /** CCE workload identity: an OIDC ID token (re-read at every refresh) exchanged at IAM for temporary keys */
+  | { type: 'workload_identity'; idpId: string; idTokenFile: string; durationSeconds: number };
+
+export type AuthType = AuthConfig['type'];
 
 export interface InstanceRef {
   id: string;
@@ -48,6 +70,11 @@ export interface Endpoints {
   /** undefined where the SDK has no endpoint in the region and the file gives none (service unused) */
   gaussdb: string | undefined;
   taurusdb: string | undefined;
+}
+
+export interface ProjectEndpoints extends Endpoints {
+  /** the ECS metadata service for auth type `metadata`, when not the link-local default */
+  metadata?: string;
 }
 
 export interface EngineConfig {
@@ -63,14 +90,14 @@ export interface EngineConfig {
 export interface ProjectConfig {
   region: string;
   projectId: string;
-  endpoints: Endpoints;
+  endpoints: ProjectEndpoints;
   auth: AuthConfig;
   gaussdb: EngineConfig;
   taurusdb: EngineConfig;
 }
 
 export interface Config {
-  web: WebConfig;
+  web: WebSection;
   logLevel: LogLevel;
   collectors: CollectorsConfig;
   http: HttpConfig;

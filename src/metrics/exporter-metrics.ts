@@ -124,6 +124,27 @@ export class ExporterMetrics {
     registers: [this.registry],
   });
 
+  readonly answerAnomalies = new Counter({
+    name: `${PREFIX}answer_anomalies_total`,
+    help: 'Fields of Huawei Cloud API answers that were missing, null or unusable, by API and field; only the series needing them were left out (docs/api-fields.md).',
+    labelNames: ['api', 'field'],
+    registers: [this.registry],
+  });
+
+  readonly credentialRefreshes = new Counter({
+    name: `${PREFIX}credential_refreshes_total`,
+    help: 'Requests for temporary AK/SK (kind "metadata": the ECS metadata service; "workload_identity": IAM federation), by project and result.',
+    labelNames: ['project_id', 'kind', 'result'],
+    registers: [this.registry],
+  });
+
+  readonly credentialExpiry = new Gauge({
+    name: `${PREFIX}credential_expiry_timestamp_seconds`,
+    help: 'Unix time at which the temporary AK/SK in use expires, by project and kind.',
+    labelNames: ['project_id', 'kind'],
+    registers: [this.registry],
+  });
+
   /**
    * @param maxAgeMs how long one rendering of these metrics may serve scrapes: rendering the
    *   registry costs more than serving the cached data part, and a value a second old is as good
@@ -172,4 +193,18 @@ export class ExporterMetrics {
     }
     return this.lastRendering.metrics;
   }
+
+  readonly authBreakerTrips = new Counter({
+    name: `${PREFIX}auth_breaker_trips_total`,
+    help: 'Times a project\'s credentials were refused and its requests held back for a back-off, by project.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
+
+  readonly authBreakerOpen = new Gauge({
+    name: `${PREFIX}auth_breaker_open`,
+    help: '1 while a project\'s requests are held back after its credentials were refused, else 0.',
+    labelNames: ['project_id'],
+    registers: [this.registry],
+  });
 }

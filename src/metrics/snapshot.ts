@@ -27,24 +27,24 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/** One exposition line: `name{a="x",b="y"} value`. */
+function sampleLine(name: string, labels: ReadonlyArray<readonly [string, string]>, value: number): string {
+  const inner = labels.map(([labelName, labelValue]) => `${labelName}="${escapeLabelValue(labelValue)}"`).join(',');
+  return `${name}${inner ? `{${inner}}` : ''} ${formatValue(value)}\n`;
+}
+
 /** Sample lines of one target (or of a poll's metadata), grouped by family. */
 export class Samples {
   private readonly lines = new Map<GaugeFamily, string>();
 
   /** `labels` must hold a value for each of the family's label names. */
   set(family: GaugeFamily, labels: Readonly<Record<string, string>>, value: number): void {
-    let line = family.name;
-    if (family.labelNames.length > 0) {
-      line += '{';
-      family.labelNames.forEach((labelName, i) => {
-        const labelValue = labels[labelName];
-        if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
-        line += `${i === 0 ? '' : ','}${labelName}="${escapeLabelValue(labelValue)}"`;
-      });
-      line += '}';
-    }
-    line += ` ${formatValue(value)}\n`;
-    this.lines.set(family, (this.lines.get(family) ?? '') + line);
+    const pairs = family.labelNames.map((labelName): [string, string] => {
+      const labelValue = labels[labelName];
+      if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
+      return [labelName, labelValue];
+    });
+    this.lines.set(family, (this.lines.get(family) ?? '') + sampleLine(family.name, pairs, value));
   }
 
   linesOf(family: GaugeFamily): string {
@@ -107,11 +107,12 @@ export class Poll {
   }
 }
 
+// Labels: collector, then the target's own (see healthLabels), so they join the data series as they are.
 export const UP = gaugeFamily('huaweicloud_db_up',
-  '1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
+  '1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
   ['collector', 'instance_id']);
 export const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_seconds',
-  'Unix time of the last successful poll of this target by this collector.',
+  'Unix time of the last successful poll of this target by this collector: the age of its values.',
   ['collector', 'instance_id']);
 
 /** A family with its HELP and TYPE header; nothing when it has no samples. */
@@ -124,12 +125,34 @@ export interface CollectorDescription {
   readonly families: readonly GaugeFamily[];
 }
 
+/**
+ * A target's own labels, as its health series and failure log lines carry them: instance_id is
+ * the GaussDB or TaurusDB id, and an HTAP target adds htap_instance_id, as its session series do.
+ * A target nobody described is known by its id.
+ */
+export function targetLabels(id: string, described: TargetDescription | undefined): Record<string, string> {
+  if (!described) return { instance_id: id };
+  return described.htapInstanceId === undefined
+    ? { instance_id: described.instanceId }
+    : { instance_id: described.instanceId, htap_instance_id: described.htapInstanceId };
+}
+
+/** What the store remembers of one target of a collector's last committed poll. */
+interface TargetHealth {
+  /** the labels of its health series after `collector` */
+  labels: ReadonlyArray<readonly [string, string]>;
+  up: boolean;
+  lastSuccess: number | undefined;
+  /** failed polls in a row (0 when the last one succeeded) */
+  failedPolls: number;
+  /** the samples it publishes: of its last success, kept while within the grace */
+  samples: Samples | undefined;
+}
+
 interface CommittedPoll {
   /** the collector's data families, rendered */
   data: Buffer;
-  /** whether each target of the poll succeeded */
-  up: Map<string, boolean>;
-  lastSuccess: Map<string, number>;
+  targets: Map<string, TargetHealth>;
 }
 
 /** The bytes of /metrics' data part, as of the last commit; gzipped once, on first demand. */
@@ -143,31 +166,42 @@ export interface Exposition {
 export class SnapshotStore {
   private readonly committed = new Map<string, CommittedPoll>();
   private exposition: Exposition = SnapshotStore.expositionOf(Buffer.alloc(0));
+  /**
+   * Failed polls in a row through which a target's last good samples stay published (with `up` 0
+   * and the age in `last_success_timestamp_seconds`), so that one failed poll does not remove
+   * series and restart the `for:` of every alert on them. 0: a failure removes them at once.
+   */
+  gracePolls = 0;
 
   constructor(private readonly collectors: readonly CollectorDescription[]) {}
 
   /**
-   * Swaps in a collector's poll. Only its rendered bytes and per-target health are kept: the
-   * samples themselves are dropped here, so memory holds one copy of the exposition, off the heap.
+   * Swaps in a collector's poll. Per target only its health and the samples it publishes are
+   * kept; the exposition is rendered once here, not per scrape.
    */
   commit(poll: Poll): void {
     const collector = this.collectors.find((c) => c.name === poll.collector);
     if (!collector) throw new Error(`unknown collector ${poll.collector}`);
-    const previous = this.committed.get(poll.collector)?.lastSuccess;
-    const up = new Map<string, boolean>();
-    const lastSuccess = new Map<string, number>();
+    const previous = this.committed.get(poll.collector)?.targets;
+    const targets = new Map<string, TargetHealth>();
     for (const [id, outcome] of poll.targets) {
-      up.set(id, outcome.samples !== undefined);
-      const last = outcome.samples ? poll.startedAt / 1000 : previous?.get(id);
-      if (last !== undefined) lastSuccess.set(id, last);
+      const before = previous?.get(id);
+      const labels = Object.entries(targetLabels(id, poll.described.get(id)));
+      if (outcome.samples) {
+        targets.set(id, { labels, up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples });
+      } else {
+        const failedPolls = (before?.failedPolls ?? 0) + 1;
+        const samples = failedPolls <= this.gracePolls ? before?.samples : undefined;
+        targets.set(id, { labels, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
+      }
     }
     const parts: Buffer[] = [];
     for (const family of collector.families) {
       let lines = poll.metadata.linesOf(family);
-      for (const outcome of poll.targets.values()) lines += outcome.samples?.linesOf(family) ?? '';
+      for (const health of targets.values()) lines += health.samples?.linesOf(family) ?? '';
       if (lines) parts.push(Buffer.from(renderFamily(family, lines)));
     }
-    this.committed.set(poll.collector, { data: Buffer.concat(parts), up, lastSuccess });
+    this.committed.set(poll.collector, { data: Buffer.concat(parts), targets });
     this.exposition = SnapshotStore.expositionOf(this.render());
   }
 
@@ -182,8 +216,8 @@ export class SnapshotStore {
 
   /** Targets in the collector's last committed poll, and how many of them succeeded. */
   targetStats(collector: string): { targets: number; up: number } {
-    const up = [...(this.committed.get(collector)?.up.values() ?? [])];
-    return { targets: up.length, up: up.filter(Boolean).length };
+    const targets = [...(this.committed.get(collector)?.targets.values() ?? [])];
+    return { targets: targets.length, up: targets.filter((t) => t.up).length };
   }
 
   current(): Exposition {
@@ -192,18 +226,20 @@ export class SnapshotStore {
 
   private render(): Buffer {
     const parts: Buffer[] = [];
-    const health = new Samples();
+    let up = '';
+    let lastSuccess = '';
     for (const { name } of this.collectors) {
       const entry = this.committed.get(name);
       if (!entry) continue;
       parts.push(entry.data);
-      for (const [id, ok] of entry.up) {
-        health.set(UP, { collector: name, instance_id: id }, ok ? 1 : 0);
-        const at = entry.lastSuccess.get(id);
-        if (at !== undefined) health.set(LAST_SUCCESS, { collector: name, instance_id: id }, at);
+      for (const target of entry.targets.values()) {
+        const labels: Array<readonly [string, string]> = [['collector', name], ...target.labels];
+        const { up: ok, lastSuccess: at } = target;
+        up += sampleLine(UP.name, labels, ok ? 1 : 0);
+        if (at !== undefined) lastSuccess += sampleLine(LAST_SUCCESS.name, labels, at);
       }
     }
-    parts.push(Buffer.from(renderFamily(UP, health.linesOf(UP)) + renderFamily(LAST_SUCCESS, health.linesOf(LAST_SUCCESS))));
+    parts.push(Buffer.from(renderFamily(UP, up) + renderFamily(LAST_SUCCESS, lastSuccess)));
     return Buffer.concat(parts);
   }
 

@@ -1,4 +1,5 @@
-// The exporter's listening server and its protection, per the web config file (web-config.ts):
+// The exporter's listening server and its protection, per the web config file
+// (src/config/web-config.ts):
 // plain HTTP, or HTTPS with optional client certificates; basic auth; extra response headers; a
 // rate limit; request and header timeouts and bounded headers always.
 //
@@ -12,11 +13,36 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, isIPv6 } from 'node:net';
 import tls from 'node:tls';
+import { fileStamp, type Seen } from '../config/files.js';
+import { secureContextOptions } from '../config/tls-material.js';
+import { readWebConfig, WebConfigError, type ClientAuthType, type WebConfigFile, type WebTlsConfig } from '../config/web-config.js';
 import { BasicAuth, BasicAuthState } from './basic-auth.js';
-import {
-  AUTH_REALM, SERVER_LIMITS, WebConfigError, clientCertOptions, fileStamp, readWebConfig, secureContextOptions,
-  type Seen, type WebConfig, type WebTlsConfig,
-} from './web-config.js';
+
+export const AUTH_REALM = 'huaweicloud-db-exporter';
+
+/** Limits applied to every server made here. */
+export const SERVER_LIMITS = {
+  /** whole request, headers and body */
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  /** idle keep-alive connections; above the usual 60 s scrape interval so connections are reused */
+  keepAliveTimeoutMs: 65_000,
+  /** idle sockets that have not sent a complete request */
+  socketTimeoutMs: 75_000,
+  tlsHandshakeTimeoutMs: 10_000,
+  maxHeaderSize: 16 * 1024,
+  maxRequestsPerSocket: 1000,
+  /** how often Node checks the request and headers timeouts */
+  connectionsCheckingIntervalMs: 5_000,
+} as const;
+
+/** Node's per-connection client certificate settings for a client auth type. */
+function clientCertOptions(type: ClientAuthType): { requestCert: boolean; rejectUnauthorized: boolean } {
+  return {
+    requestCert: type !== 'NoClientCert',
+    rejectUnauthorized: type === 'RequireAndVerifyClientCert',
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Client certificate checks that Node does not make itself
@@ -116,12 +142,12 @@ export interface ExporterServerOptions {
 }
 
 interface Active {
-  config: WebConfig;
+  config: WebConfigFile;
   auth: BasicAuth;
   limiter: TokenBucket | undefined;
 }
 
-function summary(config: WebConfig): object {
+function summary(config: WebConfigFile): object {
   return {
     web_config: config.path,
     tls: config.tls !== undefined,
@@ -161,7 +187,7 @@ class WebGuard {
     return new WebGuard(seen, active, authState, log, recheckMs);
   }
 
-  private static async activate(config: WebConfig, authState: BasicAuthState, previous: Active | undefined): Promise<Active> {
+  private static async activate(config: WebConfigFile, authState: BasicAuthState, previous: Active | undefined): Promise<Active> {
     const auth = await BasicAuth.create(config.basicAuthUsers, authState);
     const rate = config.rateLimit;
     const kept = previous?.limiter;
@@ -171,7 +197,7 @@ class WebGuard {
     return { config, auth, limiter };
   }
 
-  get config(): WebConfig {
+  get config(): WebConfigFile {
     return this.active.config;
   }
 
@@ -265,7 +291,7 @@ class WebGuard {
   }
 
   /** Puts TLS settings into effect; throws (changing nothing) if that needs a restart. */
-  private apply(config: WebConfig): void {
+  private apply(config: WebConfigFile): void {
     const server = this.server;
     if (!server) return;
     const isHttps = server instanceof https.Server;

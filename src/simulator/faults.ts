@@ -8,11 +8,16 @@ export const API_NAMES = [
   'taurusdb_htap',
   'taurusdb_htap_process',
   'taurusdb_instances',
+  'metadata_token',
+  'metadata_securitykey',
+  'iam_federation_token',
+  'iam_security_token',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
 export const FAULT_KINDS = [
   'latency', 'hang', 'status', 'throttle', 'token_expired', 'reset', 'malformed_json', 'wrong_types', 'repeat_page', 'oversized',
+  'omit_field', 'ignore_limit',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -46,6 +51,11 @@ export type FaultSpec = FaultTarget & (
   | { kind: 'repeat_page' }
   /** 200 with a valid but huge JSON body of about `bytes` (default 20 MB), streamed */
   | { kind: 'oversized'; bytes?: number }
+  /** 200 without one field (every SDK model field is optional), or with it null when `asNull`;
+   *  `field` is a path such as `total_num`, `instances[].instance_state.instance_status`, `process_list[].duration` */
+  | { kind: 'omit_field'; field: string; asNull?: boolean }
+  /** the process list answers `pageSize` sessions from the offset (default: all of them), whatever the limit */
+  | { kind: 'ignore_limit'; pageSize?: number }
 );
 
 export interface FaultHandle {
@@ -185,6 +195,17 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     case 'oversized': {
       const bytes = optionalNumber(input, 'bytes', 1, 1024 * 1024 * 1024);
       return { ...target, kind: 'oversized', ...(bytes !== undefined ? { bytes: Math.floor(bytes) } : {}) };
+    }
+    case 'omit_field': {
+      const field = optionalString(input, 'field');
+      if (field === undefined || !/^[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)*$/.test(field)) throw new Error('an omit_field fault needs a field path such as process_list[].duration');
+      const asNull = input['asNull'];
+      if (asNull !== undefined && typeof asNull !== 'boolean') throw new Error('asNull must be true or false');
+      return { ...target, kind: 'omit_field', field, ...(asNull === true ? { asNull } : {}) };
+    }
+    case 'ignore_limit': {
+      const pageSize = optionalNumber(input, 'pageSize', 1, 1_000_000);
+      return { ...target, kind: 'ignore_limit', ...(pageSize !== undefined ? { pageSize: Math.floor(pageSize) } : {}) };
     }
     case 'hang': return { ...target, kind: 'hang' };
     case 'token_expired': return { ...target, kind: 'token_expired' };

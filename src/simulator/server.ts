@@ -8,8 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { ExpiredTokenAnswers, withGatewayRequestId } from './gateway.js';
+import { withoutField } from './omit-field.js';
 import { RenderedPages } from './rendered-pages.js';
 import { verifySignature } from './verify.js';
+import { Federation, SIMULATOR_FEDERATION, type FederationSettings } from './federation.js';
+import { MetadataService } from './metadata.js';
+import { TemporaryKeys } from './temporary-keys.js';
 import { Fleet, type FleetSpec, type Project } from './fleet.js';
 import { Faults, parseFaultSpec, type ApiName, type FaultPlan, type FaultSpec } from './faults.js';
 import {
@@ -32,6 +36,10 @@ export interface SimulatorOptions {
   /** idle keep-alive connections are closed after this, default 5000; benchmarks on a loaded
    *  machine raise it so a connection is not closed just as the client reuses it */
   keepAliveTimeoutMs?: number;
+  /** lifetime of temporary AK/SK (metadata service, IAM federation), default 1 h; IAM's is at most this */
+  temporaryKeyTtlMs?: number;
+  /** the OIDC identity provider IAM trusts for workload identity; default SIMULATOR_FEDERATION */
+  federation?: Partial<FederationSettings>;
 }
 
 export type ServiceName = 'iam' | 'gaussdb' | 'taurusdb';
@@ -145,6 +153,7 @@ interface RouteMatch {
 
 interface Context {
   url: URL;
+  headers: IncomingMessage['headers'];
   body: Buffer;
   method: string;
   plan: FaultPlan;
@@ -196,11 +205,16 @@ function path(value: unknown, ...keys: string[]): unknown {
 }
 
 export class Simulator {
-  readonly endpoints: { iam: string; gaussdb: string; taurusdb: string };
+  /** `metadata` is the IAM listener, which also plays the ECS metadata service */
+  readonly endpoints: { iam: string; gaussdb: string; taurusdb: string; metadata: string };
   readonly fleet: Fleet;
   readonly credentials: SimulatorCredentials = { ...SIMULATOR_CREDENTIALS };
   readonly faults = new Faults();
   readonly requests = new RequestLog();
+  /** temporary key pairs of the metadata service and IAM federation */
+  readonly temporaryKeys = new TemporaryKeys();
+  readonly metadata: MetadataService;
+  readonly federation: Federation;
   /** IAM tokens handed out */
   issuedTokens = 0;
 
@@ -216,14 +230,17 @@ export class Simulator {
 
   private constructor(
     private readonly servers: Record<ServiceName, Server>,
-    private readonly options: Required<Pick<SimulatorOptions, 'latencyMs' | 'tokenTtlMs' | 'tickMs'>>,
+    private readonly options: Required<Pick<SimulatorOptions, 'latencyMs' | 'tokenTtlMs' | 'tickMs' | 'temporaryKeyTtlMs'>>,
     fleet: Fleet,
+    federation: FederationSettings,
   ) {
     this.fleet = fleet;
     this.expiredTokenAnswers = new ExpiredTokenAnswers(fleet.seed);
     this.renderedPages = new RenderedPages(() => fleet.clock);
     const url = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    this.endpoints = { iam: url(servers.iam), gaussdb: url(servers.gaussdb), taurusdb: url(servers.taurusdb) };
+    this.endpoints = { iam: url(servers.iam), gaussdb: url(servers.gaussdb), taurusdb: url(servers.taurusdb), metadata: url(servers.iam) };
+    this.metadata = new MetadataService(this.temporaryKeys, options.temporaryKeyTtlMs);
+    this.federation = new Federation(federation, this.temporaryKeys, options.temporaryKeyTtlMs);
     if (options.tickMs > 0) {
       this.tickTimer = setInterval(() => this.fleet.tick(options.tickMs / 1000), options.tickMs);
       this.tickTimer.unref();
@@ -262,7 +279,8 @@ export class Simulator {
       latencyMs: options.latencyMs ?? 0,
       tokenTtlMs: options.tokenTtlMs ?? DAY_MS,
       tickMs: options.tickMs ?? 0,
-    }, fleet);
+      temporaryKeyTtlMs: options.temporaryKeyTtlMs ?? 3_600_000,
+    }, fleet, { ...SIMULATOR_FEDERATION, ...options.federation });
     handlers.sim = sim;
     return sim;
   }
@@ -361,9 +379,10 @@ export class Simulator {
         break;
     }
 
-    let reply = route.handle({ url, body, method, plan });
+    let reply = route.handle({ url, headers: req.headers, body, method, plan });
     const ok = reply.status >= 200 && reply.status < 300;
     if (ok && action?.kind === 'wrong_types') reply = { ...reply, body: withWrongTypes(route.api, reply.body) };
+    if (ok && action?.kind === 'omit_field') reply = { ...reply, body: withoutField(reply.body, action.field, action.asNull) };
     if (action?.kind === 'oversized') {
       await this.sendOversized(res, entry, reply, action.bytes ?? 20 * 1024 * 1024);
     } else if (action?.kind === 'reset') {
@@ -408,6 +427,19 @@ export class Simulator {
     if (/^\/v3\/auth\/tokens\/?$/.test(pathname)) {
       return { api: 'iam_token', methods: ['POST'], handle: (ctx) => this.issueToken(ctx) };
     }
+    if (pathname === '/meta-data/latest/api/token') {
+      return { api: 'metadata_token', methods: ['PUT'], handle: (ctx) => this.metadata.sessionToken(ctx.headers) };
+    }
+    if (pathname === '/openstack/latest/securitykey') {
+      return { api: 'metadata_securitykey', methods: ['GET'], handle: (ctx) => this.metadata.securityKey(ctx.headers) };
+    }
+    const idp = /^\/v3\/OS-FEDERATION\/identity_providers\/([^/]+)\/protocols\/oidc\/auth$/.exec(pathname);
+    if (idp) {
+      return { api: 'iam_federation_token', methods: ['POST'], handle: (ctx) => this.federation.federatedToken(decodeURIComponent(idp[1] ?? ''), ctx.headers) };
+    }
+    if (pathname === '/v3.0/OS-CREDENTIAL/securitytokens') {
+      return { api: 'iam_security_token', methods: ['POST'], handle: (ctx) => this.federation.securityToken(ctx.headers, ctx.body) };
+    }
     if (pathname === '/-/faults') return { api: 'admin', methods: ['GET', 'POST', 'DELETE'], handle: (ctx) => this.adminFaults(ctx) };
     const m = /^\/-\/faults\/(\d+)$/.exec(pathname);
     if (m) {
@@ -440,9 +472,11 @@ export class Simulator {
       entry.auth = 'aksk';
       const verdict = verifySignature(
         { method: req.method ?? 'GET', url, headers: req.headers, body },
-        (ak) => (ak === this.credentials.accessKey ? this.credentials.secretKey : undefined),
+        (ak) => (ak === this.credentials.accessKey ? this.credentials.secretKey : this.temporaryKeys.lookup(ak)),
       );
       if (!verdict.ok) return badCredentials(`verify aksk signature fail: ${verdict.reason}`);
+      const temporary = this.temporaryKeys.lookup(verdict.accessKey);
+      if (temporary && Date.now() >= temporary.expiresAt) return badCredentials('the security token has expired');
       const header = req.headers['x-project-id'];
       if (typeof header === 'string' && header !== projectId) {
         return badCredentials(`X-Project-Id ${header} does not match the project ${projectId} in the path`);
@@ -557,7 +591,8 @@ export class Simulator {
     }
     // Without a fault that needs the answer as objects, the page rendered once per tick.
     if (ctx.plan.action === undefined) return { status: 200, body: undefined, rendered: this.renderedPages.page(instance, offset, limit) };
-    let sessions = instance.page(offset, limit);
+    const ignoringLimit = ctx.plan.action.kind === 'ignore_limit' ? ctx.plan.action : undefined;
+    let sessions = ignoringLimit ? instance.page(offset, ignoringLimit.pageSize ?? instance.sessionCount) : instance.page(offset, limit);
     if (ctx.plan.action.kind === 'repeat_page') {
       // The same full page whatever the offset: the first `limit` sessions, cycled when fewer.
       const count = instance.sessionCount;
@@ -648,10 +683,11 @@ export class Simulator {
     const code = path(reply.body, 'error_code');
     if (entry && typeof code === 'string') entry.errorCode = code;
     const body = entry && reply.status >= 400 ? withGatewayRequestId(reply.body, entry.requestId) : reply.body;
+    // A string body is sent as it is (the metadata service answers plain text).
     const bytes = rawBody !== undefined ? Buffer.from(rawBody)
-      : reply.rendered ?? (body === undefined ? EMPTY : Buffer.from(JSON.stringify(body)));
+      : reply.rendered ?? (body === undefined ? EMPTY : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
     const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': bytes.length };
-    if (bytes.length > 0) headers['Content-Type'] = 'application/json;charset=UTF-8';
+    if (bytes.length > 0 && headers['Content-Type'] === undefined) headers['Content-Type'] = 'application/json;charset=UTF-8';
     res.writeHead(reply.status, headers);
     res.end(bytes);
   }

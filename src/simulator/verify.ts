@@ -22,7 +22,14 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Checks an incoming request's Authorization header the way the gateway does. */
+/** What the gateway knows of an access key: its secret and, for a temporary key, its security token. */
+export interface KeyRecord {
+  secretKey: string;
+  securityToken?: string;
+}
+
+/** Checks an incoming request's Authorization header the way the gateway does. A temporary key's
+ *  request must carry its X-Security-Token, and sign it. */
 export function verifySignature(
   request: {
     method: string;
@@ -31,7 +38,7 @@ export function verifySignature(
     headers: Record<string, string | string[] | undefined>;
     body?: string | Buffer;
   },
-  lookupSecret: (accessKey: string) => string | undefined,
+  lookupKey: (accessKey: string) => string | KeyRecord | undefined,
   now: Date = new Date(),
   maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
 ): { ok: true; accessKey: string } | { ok: false; reason: string } {
@@ -41,8 +48,9 @@ export function verifySignature(
   if (!match) return { ok: false, reason: 'malformed Authorization header' };
   const [, accessKey = '', signedList = '', given = ''] = match;
 
-  const secret = lookupSecret(accessKey);
-  if (secret === undefined) return { ok: false, reason: `unknown access key ${accessKey}` };
+  const found = lookupKey(accessKey);
+  if (found === undefined) return { ok: false, reason: `unknown access key ${accessKey}` };
+  const key: KeyRecord = typeof found === 'string' ? { secretKey: found } : found;
 
   const names = signedList.split(';');
   // Signers list the names lower-case, sorted and once each; anything else is not theirs.
@@ -50,6 +58,12 @@ export function verifySignature(
     return { ok: false, reason: 'malformed SignedHeaders' };
   }
   if (!names.includes('x-sdk-date')) return { ok: false, reason: 'x-sdk-date is not a signed header' };
+  if (key.securityToken !== undefined) {
+    const token = headerValue(request.headers['x-security-token']);
+    if (token === undefined) return { ok: false, reason: 'missing X-Security-Token header for a temporary access key' };
+    if (!names.includes('x-security-token')) return { ok: false, reason: 'x-security-token is not a signed header' };
+    if (!sameText(token, key.securityToken)) return { ok: false, reason: 'X-Security-Token does not belong to the access key' };
+  }
 
   const sdkDate = headerValue(request.headers['x-sdk-date']);
   if (sdkDate === undefined) return { ok: false, reason: 'missing X-Sdk-Date header' };
@@ -66,8 +80,14 @@ export function verifySignature(
     signed[name] = value;
   }
   const canonical = canonicalRequest(request.method, request.url, signed, request.body);
-  const expected = Buffer.from(signature(secret, stringToSign(sdkDate, canonical.text)));
+  const expected = Buffer.from(signature(key.secretKey, stringToSign(sdkDate, canonical.text)));
   // Both are 64 hex characters (the pattern above), so timingSafeEqual gets equal lengths.
   if (!timingSafeEqual(expected, Buffer.from(given))) return { ok: false, reason: 'signature mismatch' };
   return { ok: true, accessKey };
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -11,6 +11,8 @@ import { HttpTransport } from '../../src/cloud/transport.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { Simulator } from '../../src/simulator/server.js';
 
+/** these tests read well-formed answers only */
+const noAnomalies = { answerAnomaly: (): void => undefined };
 const policy = { retries: 0, baseDelayMs: 1, maxDelayMs: 1 };
 let stops: Array<() => Promise<void>> = [];
 
@@ -54,7 +56,7 @@ describe('ProjectClient endpoints', () => {
       { domain: sim.credentials.domain, user: sim.credentials.user, password: sim.credentials.password }, transport, policy, metrics);
     const client = new ProjectClient({
       projectId: project?.projectId ?? '', region: 'ap-southeast-1', endpoints: { iam, gaussdb, taurusdb: undefined },
-      auth, transport, limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics,
+      auth, transport, limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics, anomalies: noAnomalies,
     });
     const overview = await new GaussDbApi(client).sessionOverview(id, new AbortController().signal);
     expect(overview.total).toBe(sim.fleet.gaussdb(id)?.overview.total);

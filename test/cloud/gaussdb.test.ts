@@ -22,11 +22,19 @@ describe('GaussDbApi.sessionOverview', () => {
   it.each([
     ['"12a"', '12a'], ['"n/a"', 'n/a'], ['null', null], ['""', ''], ['"-1"', '-1'], ['" 7"', ' 7'],
     ['"1e3"', '1e3'], ['"1.5"', '1.5'], ['-1', -1], ['2.5', 2.5], ['true', true], ['absent', undefined],
-  ])('rejects active_num %s as a bad response, never 0', async (_name, value) => {
+  ])('leaves out active_num %s as an anomaly, never 0; the other counts stay', async (_name, value) => {
     const fake = new FakeProjectApi().on(OVERVIEW, { active_num: value, total_num: '1', slow_sql_num: '0', lock_num: '0' });
+    await expect(new GaussDbApi(fake).sessionOverview(ID, signal)).resolves
+      .toEqual({ active: undefined, total: 1, slowSql: 0, lockWaiting: 0 });
+    expect(fake.anomalies).toEqual(['gaussdb_session_overview active_num']);
+  });
+
+  it('fails when no count is usable', async () => {
+    const fake = new FakeProjectApi().on(OVERVIEW, { active_num: '', total_num: null, slow_sql_num: 'n/a' });
     const answer = new GaussDbApi(fake).sessionOverview(ID, signal);
     await expect(answer).rejects.toBeInstanceOf(BadResponseError);
-    await expect(answer).rejects.toMatchObject({ api: 'gaussdb_session_overview', message: expect.stringContaining('active_num') });
+    await expect(answer).rejects.toMatchObject({ api: 'gaussdb_session_overview', message: expect.stringContaining('no usable count') });
+    expect(fake.anomalies).toEqual(['active_num', 'total_num', 'slow_sql_num', 'lock_num'].map((f) => `gaussdb_session_overview ${f}`));
   });
 
   it('rejects a body that is not an object', async () => {
@@ -45,7 +53,7 @@ describe('GaussDbApi.listInstances', () => {
     }));
     const found = await new GaussDbApi(fake).listInstances(signal);
     expect(found).toHaveLength(250);
-    expect(found[249]).toEqual({ id: 'g249in14', name: 'db-249', status: 'ACTIVE' });
+    expect(found[249]).toEqual({ id: 'g249in14', name: 'db-249', status: 'ACTIVE', enterpriseProjectId: '', tags: new Map() });
     expect(fake.calls.map((c) => c.query)).toEqual([
       { offset: '0', limit: '100' }, { offset: '100', limit: '100' }, { offset: '200', limit: '100' },
     ]);
@@ -64,8 +72,25 @@ describe('GaussDbApi.listInstances', () => {
     expect(fake.calls).toHaveLength(MAX_INSTANCE_LIST_PAGES);
   });
 
-  it('rejects an entry without an id', async () => {
-    const fake = new FakeProjectApi().on('instances', { instances: [{ name: 'x', status: 'ACTIVE' }], total_count: 1 });
-    await expect(new GaussDbApi(fake).listInstances(signal)).rejects.toBeInstanceOf(BadResponseError);
+  it('leaves out an entry without an id, as an anomaly', async () => {
+    const fake = new FakeProjectApi().on('instances', { instances: [{ name: 'x', status: 'ACTIVE' }, instances[0]], total_count: 2 });
+    await expect(new GaussDbApi(fake).listInstances(signal)).resolves.toMatchObject([{ id: 'g0in14' }]);
+    expect(fake.anomalies).toEqual(['gaussdb_instances instances[].id']);
+  });
+
+  it('reads null instances as none, and pages by short page when total_count is missing', async () => {
+    const none = new FakeProjectApi().on('instances', { instances: null, total_count: 0 });
+    await expect(new GaussDbApi(none).listInstances(signal)).resolves.toEqual([]);
+    expect(none.anomalies).toEqual([]);
+    const noTotal = new FakeProjectApi().on('instances', (query: Readonly<Record<string, string>>) => ({
+      instances: instances.slice(Number(query.offset), Number(query.offset) + Number(query.limit)),
+    }));
+    await expect(new GaussDbApi(noTotal).listInstances(signal)).resolves.toHaveLength(250);
+    expect(noTotal.anomalies).toEqual(Array.from({ length: 3 }, () => 'gaussdb_instances total_count'));
+  });
+
+  it('fails without a list to read, so discovery keeps its last one', async () => {
+    const fake = new FakeProjectApi().on('instances', { total_count: 3 });
+    await expect(new GaussDbApi(fake).listInstances(signal)).rejects.toThrow('instances is missing or not a list');
   });
 });

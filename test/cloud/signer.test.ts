@@ -12,7 +12,7 @@ import {
   stringToSign,
   type AkSkCredentials,
 } from '../../src/cloud/signer.js';
-import { parseSdkDate, verifySignature } from '../../src/simulator/verify.js';
+import { parseSdkDate, verifySignature, type KeyRecord } from '../../src/simulator/verify.js';
 import { rng } from '../../src/simulator/fleet.js';
 
 // The official signer (CommonJS) as the oracle; typed here with just what the tests call.
@@ -214,6 +214,35 @@ describe('verifySignature refuses', () => {
   });
 });
 
+describe('a temporary key', () => {
+  const date = sdkDate('20240101T000000Z');
+  const url = new URL('https://gaussdb.example.com/v3/p/instances?limit=1');
+  const temporary = { accessKey: 'TEMPAK', secretKey: 'TempSecret', securityToken: 'gQpzZXNzaW9uLXRva2Vu' };
+  const keys = (ak: string): KeyRecord | undefined => (ak === 'TEMPAK' ? { secretKey: 'TempSecret', securityToken: temporary.securityToken } : undefined);
+  const signed = signRequest({ method: 'GET', url, headers: { 'X-Project-Id': 'p' } }, temporary, date);
+  const good = {
+    host: url.host, 'x-project-id': 'p', 'x-sdk-date': signed['X-Sdk-Date'], authorization: signed.Authorization, 'x-security-token': temporary.securityToken,
+  };
+  const check = (headers: Record<string, string | undefined>) => verifySignature({ method: 'GET', url, headers }, keys, date);
+
+  it('sends its security token and signs it', () => {
+    expect(signed['X-Security-Token']).toBe(temporary.securityToken);
+    expect(signed.Authorization).toContain('SignedHeaders=host;x-project-id;x-sdk-date;x-security-token,');
+    expect(check(good)).toEqual({ ok: true, accessKey: 'TEMPAK' });
+  });
+
+  it.each([
+    ['without the token', { 'x-security-token': undefined }, /missing X-Security-Token/],
+    ['with another key\'s token', { 'x-security-token': 'b3RoZXI' }, /does not belong to the access key/],
+    ['with the token left out of the signature', {
+      authorization: signRequest({ method: 'GET', url, headers: { 'X-Project-Id': 'p' } }, { accessKey: 'TEMPAK', secretKey: 'TempSecret' }, date).Authorization,
+    }, /x-security-token is not a signed header/],
+  ] as Array<[string, Record<string, string | undefined>, RegExp]>)('is refused %s', (_name, change, reason) => {
+    const result = check({ ...good, ...change });
+    expect(result.ok ? '' : result.reason).toMatch(reason);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Properties over random requests from a seeded PRNG (the simulator's mulberry32), so any failure replays.
 
@@ -342,7 +371,12 @@ function randomRequest(g: Gen, pathAlphabet: readonly string[]): RandomRequest {
     // JSON object or array (what the SDK sends); raw byte bodies are covered by the round trip.
     json: g.chance(0.5) ? (g.chance(0.7) ? randomObject(g, 3, jsonText) : [randomJson(g, 2, jsonText)]) : undefined,
     date: new Date(Date.UTC(2000, 0, 1) + g.int(100 * 365 * 24 * 3600) * 1000),
-    credentials: { accessKey: g.string(ALNUM, 20, 20).toUpperCase(), secretKey: g.string(ALNUM, 40, 40) },
+    credentials: {
+      accessKey: g.string(ALNUM, 20, 20).toUpperCase(),
+      secretKey: g.string(ALNUM, 40, 40),
+      // Half are temporary keys: their security token (opaque base64url text) is signed too.
+      ...(g.chance(0.5) ? { securityToken: g.string([...ALNUM, '-', '_', '='], 600, 1) } : {}),
+    },
   };
 }
 
@@ -369,7 +403,11 @@ function oracleAuthorization(r: RandomRequest): string | undefined {
   const request: OracleRequest = {
     endpoint: `${r.scheme}://${r.host}/${r.segments.join('/')}`,
     method: r.method,
-    headers: { ...r.headers, 'X-Sdk-Date': formatSdkDate(r.date) },
+    // The SDK core adds X-Security-Token to the request before it signs (BaseCredentials.addAuthHeaders).
+    headers: {
+      ...r.headers, 'X-Sdk-Date': formatSdkDate(r.date),
+      ...(r.credentials.securityToken !== undefined ? { 'X-Security-Token': r.credentials.securityToken } : {}),
+    },
     queryParams,
   };
   if (r.json !== undefined) request.data = r.json;
@@ -379,8 +417,9 @@ function oracleAuthorization(r: RandomRequest): string | undefined {
 const ITERATIONS = Number(process.env['SIGNER_ITERATIONS'] ?? 400);
 
 describe('against the official SDK signer', () => {
-  it(`${ITERATIONS} random requests sign the same`, () => {
+  it(`${ITERATIONS} random requests sign the same, half of them with a security token`, () => {
     const g = new Gen(0x5eed);
+    let withToken = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const r = randomRequest(g, [...UNRESERVED, ...ORACLE_UNICODE, ...ORACLE_PATH]);
       const url = wireUrl(g, r);
@@ -388,7 +427,13 @@ describe('against the official SDK signer', () => {
       const ours = signRequest({ method: r.method, url, headers: r.headers, body }, r.credentials, r.date);
       expect({ i, url: url.href, auth: ours.Authorization }).toEqual({ i, url: url.href, auth: oracleAuthorization(r) });
       expect(ours['X-Sdk-Date']).toBe(formatSdkDate(r.date));
+      expect(ours['X-Security-Token']).toBe(r.credentials.securityToken);
+      if (r.credentials.securityToken !== undefined) {
+        withToken++;
+        expect(ours.Authorization).toMatch(/SignedHeaders=[^,]*\bx-security-token\b/);
+      }
     }
+    expect(withToken).toBeGreaterThan(ITERATIONS / 3);
   });
 
   it('percentEncode matches its urlEncode on every kind of character', () => {
@@ -444,11 +489,13 @@ describe('round trip through verifySignature', () => {
           host: url.host,
           'x-sdk-date': signed['X-Sdk-Date'],
           authorization: signed.Authorization,
+          ...(signed['X-Security-Token'] !== undefined ? { 'x-security-token': signed['X-Security-Token'] } : {}),
           'x-unsigned': 'anything',
         },
         body,
       };
-      const secrets = (ak: string): string | undefined => (ak === r.credentials.accessKey ? r.credentials.secretKey : undefined);
+      const key = { secretKey: r.credentials.secretKey, securityToken: r.credentials.securityToken };
+      const secrets = (ak: string): KeyRecord | undefined => (ak === r.credentials.accessKey ? key : undefined);
       const skew = (g.int(2 * 15 * 60 + 1) - 15 * 60) * 1000;
       expect({ i, result: verifySignature(incoming, secrets, new Date(r.date.getTime() + skew)) })
         .toEqual({ i, result: { ok: true, accessKey: r.credentials.accessKey } });

@@ -53,7 +53,7 @@ describe('TaurusDbApi.htapInstances', () => {
     expect(fake.calls).toEqual([{ service: 'taurusdb', path: `/v3/${PROJECT_ID}/instances/${TAURUS}/htap`, api: 'taurusdb_htap', query: undefined }]);
   });
 
-  it('tolerates nulls in every field but the id', async () => {
+  it('takes null labels as unknown and leaves out each null value with an anomaly', async () => {
     const fake = new FakeProjectApi().on(`instances/${TAURUS}/htap`, {
       total: 1, max_htap_instance_num_of_taurus: null,
       instances: [{ id: 'h1in17', name: null, engine_name: null, engine_version: null, instance_state: null, create_at: null, is_frozen: null, ha_mode: null, node_num: null }],
@@ -61,21 +61,49 @@ describe('TaurusDbApi.htapInstances', () => {
     const list = await new TaurusDbApi(fake).htapInstances(TAURUS, signal);
     expect(list).toEqual({ total: 1, limit: undefined, instances: [{ id: 'h1in17' }] });
     expect(Object.values(list.instances[0] ?? {}).filter((v) => v !== undefined)).toEqual(['h1in17']);
+    expect(fake.anomalies).toEqual([
+      'instances[].instance_state.instance_status', 'instances[].node_num', 'instances[].is_frozen',
+      'instances[].instance_state.wait_restart_for_params', 'instances[].create_at', 'max_htap_instance_num_of_taurus',
+    ].map((field) => `taurusdb_htap ${field}`));
+  });
+
+  it('reads null instances as none', async () => {
+    const fake = new FakeProjectApi().on(`instances/${TAURUS}/htap`, { total: 0, instances: null, max_htap_instance_num_of_taurus: 10 });
+    await expect(new TaurusDbApi(fake).htapInstances(TAURUS, signal)).resolves.toEqual({ total: 0, limit: 10, instances: [] });
+    expect(fake.anomalies).toEqual([]);
   });
 
   it.each([
-    ['a missing id', { instances: [{ name: 'x' }], total: 1 }],
-    ['a null id', { instances: [{ id: null }], total: 1 }],
-    ['a repeated id', { instances: [{ id: 'h1in17' }, { id: 'h1in17' }], total: 2 }],
-    ['a string is_frozen', { instances: [{ id: 'h1in17', is_frozen: 'false' }], total: 1 }],
-    ['a numeric name', { instances: [{ id: 'h1in17', name: 7 }], total: 1 }],
-    ['a non-numeric total', { instances: [], total: 'two' }],
-    ['no instances array', { total: 0 }],
-  ])('rejects %s', async (_name, body) => {
+    ['a missing id', { instances: [{ name: 'x' }, { id: 'h2in17' }], total: 2 }, ['h2in17'], 'instances[].id'],
+    ['a null id', { instances: [{ id: null }, { id: 'h2in17' }], total: 2 }, ['h2in17'], 'instances[].id'],
+    ['a repeated id', { instances: [{ id: 'h1in17' }, { id: 'h1in17', name: 'second' }], total: 2 }, ['h1in17'], 'instances[].id'],
+    ['an entry that is not an object', { instances: ['h1in17', { id: 'h2in17' }], total: 2 }, ['h2in17'], 'instances[]'],
+  ])('leaves out only the entry with %s', async (_name, body, ids, field) => {
     const fake = new FakeProjectApi().on(`instances/${TAURUS}/htap`, body);
+    const list = await new TaurusDbApi(fake).htapInstances(TAURUS, signal);
+    expect(list.instances.map((i) => i.id)).toEqual(ids);
+    expect(list.total).toBe(2);
+    expect(fake.anomalies.filter((a) => !/node_num|is_frozen|create_at|instance_state|max_htap/.test(a))).toEqual([`taurusdb_htap ${field}`]);
+  });
+
+  it.each([
+    ['a string is_frozen', { instances: [{ id: 'h1in17', is_frozen: 'false' }], total: 1 }, 'instances[].is_frozen', { frozen: undefined }],
+    ['a numeric name', { instances: [{ id: 'h1in17', name: 7 }], total: 1 }, 'instances[].name', { name: undefined }],
+  ])('leaves out %s, keeping the instance', async (_name, body, field, expected) => {
+    const fake = new FakeProjectApi().on(`instances/${TAURUS}/htap`, body);
+    const list = await new TaurusDbApi(fake).htapInstances(TAURUS, signal);
+    expect(list.instances).toEqual([expect.objectContaining({ id: 'h1in17', ...expected })]);
+    expect(fake.anomalies).toContain(`taurusdb_htap ${field}`);
+  });
+
+  it('leaves out a non-numeric total but keeps the instances; fails when neither is usable', async () => {
+    const fake = new FakeProjectApi().on(`instances/${TAURUS}/htap`, { instances: [], total: 'two', max_htap_instance_num_of_taurus: 10 });
+    await expect(new TaurusDbApi(fake).htapInstances(TAURUS, signal)).resolves.toEqual({ total: undefined, limit: 10, instances: [] });
+    expect(fake.anomalies).toEqual(['taurusdb_htap total']);
+    fake.on(`instances/${TAURUS}/htap`, { max_htap_instance_num_of_taurus: 10 });
     const answer = new TaurusDbApi(fake).htapInstances(TAURUS, signal);
     await expect(answer).rejects.toBeInstanceOf(BadResponseError);
-    await expect(answer).rejects.toMatchObject({ api: 'taurusdb_htap' });
+    await expect(answer).rejects.toMatchObject({ api: 'taurusdb_htap', message: expect.stringContaining('neither total nor instances') });
   });
 });
 
@@ -109,18 +137,23 @@ describe('TaurusDbApi.processPages', () => {
     expect(page?.map((p) => p.durationSeconds)).toEqual([42, 0.5]);
   });
 
-  it.each([['-1', -1], ['"-1"', '-1'], ['"abc"', 'abc'], ['null', null], ['""', ''], ['"1e3"', '1e3'], ['"Infinity"', 'Infinity']])(
-    'rejects duration %s', async (_name, duration) => {
-      const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { duration })]));
-      await expect(allPages(new TaurusDbApi(fake))).rejects.toThrow(BadResponseError);
+  it.each([['-1', -1], ['"-1"', '-1'], ['"abc"', 'abc'], ['null', null], ['absent', undefined], ['""', ''], ['"1e3"', '1e3'], ['"Infinity"', 'Infinity']])(
+    'takes duration %s as unknown, keeping the session, with an anomaly', async (_name, duration) => {
+      const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { duration }), session(2)]));
+      const [page] = await allPages(new TaurusDbApi(fake));
+      expect(page?.map((p) => p.durationSeconds)).toEqual([undefined, 10]);
+      expect(fake.anomalies).toEqual(['taurusdb_htap_process process_list[].duration']);
     });
 
-  it('treats null text columns as empty and rejects non-string ones', async () => {
+  it('treats null text columns as empty; a non-string one is empty too, with an anomaly', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { database: null, host: undefined })]));
     const [page] = await allPages(new TaurusDbApi(fake));
     expect(page?.[0]).toMatchObject({ database: '', host: '' });
+    expect(fake.anomalies).toEqual([]);
     fake.on(PROCESS, pagedProcesses([session(1, { user: 5 })]));
-    await expect(allPages(new TaurusDbApi(fake))).rejects.toThrow('process_list[].user');
+    const [again] = await allPages(new TaurusDbApi(fake));
+    expect(again?.[0]).toMatchObject({ user: '', durationSeconds: 10 });
+    expect(fake.anomalies).toEqual(['taurusdb_htap_process process_list[].user']);
   });
 
   it('fails with "page cap reached" when full pages go on past maxPages', async () => {
@@ -152,9 +185,26 @@ describe('TaurusDbApi.processPages', () => {
     await expect(allPages(new TaurusDbApi(fake))).rejects.toThrow(BadResponseError);
   });
 
-  it('rejects a page longer than the limit asked for', async () => {
-    const fake = new FakeProjectApi().on(PROCESS, { process_list: [session(1), session(2), session(3)] });
-    await expect(allPages(new TaurusDbApi(fake), 2)).rejects.toThrow('exceeds limit');
+  it('takes a page longer than the limit whole and goes on at offset plus its length (a server ignoring limit)', async () => {
+    const all = Array.from({ length: 7 }, (_, i) => session(i));
+    // Answers everything from offset on, whatever the limit.
+    const fake = new FakeProjectApi().on(PROCESS, (query: Readonly<Record<string, string>>) => ({ process_list: all.slice(Number(query.offset)) }));
+    const pages = await allPages(new TaurusDbApi(fake), 2);
+    expect(pages.map((p) => p.length)).toEqual([7, 0]);
+    expect(fake.offsets(PROCESS)).toEqual(['0', '7']);
+  });
+
+  it('goes on at offset plus page length when the server pages by its own size (longer pages, then a short one)', async () => {
+    const all = Array.from({ length: 25 }, (_, i) => session(i));
+    // A server that always answers 10 sessions from the offset, whatever the limit (here 4).
+    const fake = new FakeProjectApi().on(PROCESS, (query: Readonly<Record<string, string>>) => ({
+      process_list: all.slice(Number(query.offset), Number(query.offset) + 10),
+    }));
+    const pages = await allPages(new TaurusDbApi(fake), 4);
+    // The third page is not shorter than the limit, so one more (empty) page is asked for.
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 5, 0]);
+    expect(fake.offsets(PROCESS)).toEqual(['0', '10', '20', '25']);
+    expect(pages.flat()).toHaveLength(25);
   });
 
   it('refuses a page size the API does not allow', async () => {

@@ -1,6 +1,7 @@
 // An in-memory ProjectApi answering canned JSON per path, and helpers to run a collector's poll
 // through a SnapshotStore, for the collector and service-module unit tests.
-import type { JsonAnswer, ProjectApi, RequestOptions, Service } from '../../src/cloud/api.js';
+import type { JsonAnswer, ProjectApi, RequestOptions } from '../../src/cloud/api.js';
+import type { Service } from '../../src/config/types.js';
 import { CloudApiError } from '../../src/cloud/errors.js';
 import { TaurusDbApi } from '../../src/cloud/taurusdb.js';
 import type { Collector, CollectorDefinition } from '../../src/collectors/collector.js';
@@ -25,6 +26,8 @@ export class FakeProjectApi implements ProjectApi {
   readonly projectId = PROJECT_ID;
   readonly region = REGION;
   readonly calls: Call[] = [];
+  /** `api field` of every anomaly reported, in order */
+  readonly anomalies: string[] = [];
   private readonly routes = new Map<string, (query: Query) => Answer>();
 
   /** Answers GETs of `/v3/{project}/${path}` (path relative to the project). */
@@ -36,6 +39,10 @@ export class FakeProjectApi implements ProjectApi {
   off(path: string): this {
     this.routes.delete(`/v3/${PROJECT_ID}/${path}`);
     return this;
+  }
+
+  answerAnomaly(api: string, field: string): void {
+    this.anomalies.push(`${api} ${field}`);
   }
 
   async getJson(service: Service, path: string, options: RequestOptions): Promise<JsonAnswer> {

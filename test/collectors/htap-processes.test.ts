@@ -13,7 +13,7 @@ const CH = 'c1c1c1def3574d5189baee926a26512din17';
 const H1_LABELS = `instance_id="${T1}",htap_instance_id="${H1}"`;
 
 const SETTINGS: HtapProcessesSettings = {
-  schedule: '*/30 * * * * *', longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: true, maxLabelValues: 20,
+  schedule: '*/30 * * * * *', longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: true, maxLabelValues: 20,
 };
 
 const processPath = (htapId: string): string => `instances/${htapId}/htap/process`;
@@ -74,8 +74,8 @@ describe('HtapProcessesCollector', () => {
       `huaweicloud_taurusdb_htap_session_max_duration_seconds{${H1_LABELS},state="ok",command="query"} 60`,
       `huaweicloud_taurusdb_htap_session_max_duration_seconds{${H1_LABELS},state="ok",command="sleep"} 120`,
       `huaweicloud_taurusdb_htap_session_max_duration_seconds{${H1_LABELS},state="unknown",command="sleep"} 59`,
-      // 60 (== long_running_seconds) and 120 count; 59 does not.
-      `huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 2`,
+      // The query at 60 (== long_running_seconds) counts; the sleeping 120 is idle, not long-running.
+      `huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 1`,
       `huaweicloud_taurusdb_htap_sessions_by_user{${H1_LABELS},user="alice"} 2`,
       `huaweicloud_taurusdb_htap_sessions_by_user{${H1_LABELS},user="bob"} 1`,
       `huaweicloud_taurusdb_htap_sessions_by_user{${H1_LABELS},user="unknown"} 1`,
@@ -85,11 +85,29 @@ describe('HtapProcessesCollector', () => {
       `huaweicloud_taurusdb_htap_sessions_by_host{${H1_LABELS},host="10.0.0.5"} 2`,
       `huaweicloud_taurusdb_htap_sessions_by_host{${H1_LABELS},host="::1"} 1`,
       `huaweicloud_taurusdb_htap_sessions_by_host{${H1_LABELS},host="app-1"} 1`,
-      `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
+      `huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 1`,
     ]);
     expect(store.current().text).toContain(
       '# HELP huaweicloud_taurusdb_htap_sessions Number of HTAP sessions per state and command, as of the last poll.\n');
     expect(store.current().text).not.toContain('select 1');
+  });
+
+  it('counts as long-running only busy sessions: idle_commands compared after normalisation', async () => {
+    const old = (command: string): Record<string, unknown> => session({ command, duration: 61 });
+    const sessions = [old('Sleep'), old(' sleep '), old('DAEMON'), old('Query'), old('Connect'), old(''), session({ command: 'Query', duration: 59 })];
+    const fake = new FakeProjectApi()
+      .on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']))
+      .on(processPath(H1), pagedProcesses(sessions));
+    const longRunning = async (settings: Partial<HtapProcessesSettings>): Promise<string | undefined> => {
+      const { store, processes } = setup(fake, settings);
+      await pollInto(store, HTAP_PROCESSES, processes);
+      return linesOf(store, H1).find((l) => l.startsWith('huaweicloud_taurusdb_htap_sessions_long_running'));
+    };
+    // Default: sleep and daemon are idle; query, connect and an empty command (unknown) are busy.
+    expect(await longRunning({})).toBe(`huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 3`);
+    expect(await longRunning({ idleCommands: [' Sleep', 'daemon', 'connect'] })).toBe(`huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 2`);
+    // No idle commands: every session at least 60 s old, as before.
+    expect(await longRunning({ idleCommands: [] })).toBe(`huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 6`);
   });
 
   it('leaves out the breakdowns that are switched off', async () => {
@@ -115,7 +133,7 @@ describe('HtapProcessesCollector', () => {
       `huaweicloud_taurusdb_htap_session_max_duration_seconds{${H1_LABELS},state="eof",command="query"} 249`,
       `huaweicloud_taurusdb_htap_session_max_duration_seconds{${H1_LABELS},state="ok",command="query"} 248`,
       `huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 190`,
-      `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
+      `huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 1`,
     ]);
   });
 
@@ -163,7 +181,7 @@ describe('HtapProcessesCollector', () => {
     await pollInto(store, HTAP_PROCESSES, processes);
     expect(linesOf(store, H1)).toEqual([
       `huaweicloud_taurusdb_htap_sessions_long_running{${H1_LABELS}} 0`,
-      `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
+      `huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 1`,
     ]);
   });
 
@@ -178,8 +196,8 @@ describe('HtapProcessesCollector', () => {
       .on(processPath(H2), pagedProcesses([session({})]));
     const { store, processes } = setup(fake);
     await pollInto(store, HTAP_PROCESSES, processes);
-    expect(linesOf(store, H1)).toEqual([`huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 0`]);
-    expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H2}"} 1`);
+    expect(linesOf(store, H1)).toEqual([`huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 0`]);
+    expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${T1}",htap_instance_id="${H2}"} 1`);
     expect(linesOf(store, H2)).toContain(`huaweicloud_taurusdb_htap_sessions{instance_id="${T1}",htap_instance_id="${H2}",state="ok",command="query"} 1`);
   });
 
@@ -201,12 +219,12 @@ describe('HtapProcessesCollector', () => {
       .on(processPath(H2), pagedProcesses([session({})]));
     const { store, processes, instances } = setup(fake);
     await pollInto(store, HTAP_PROCESSES, processes);
-    expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H2}"} 1`);
+    expect(linesOf(store, H2)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${T1}",htap_instance_id="${H2}"} 1`);
     fake.on(`instances/${T1}/htap`, htapAnswer([H1, 'star-rocks']));
     await pollInto(store, HTAP_INSTANCES, instances);
     await pollInto(store, HTAP_PROCESSES, processes);
     expect(sampleLines(store).filter((l) => l.includes(H2))).toEqual([]);
-    expect(linesOf(store, H1)).toContain(`huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`);
+    expect(linesOf(store, H1)).toContain(`huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 1`);
   });
 
   it('polls no HTAP instance of a TaurusDB instance whose /htap fails, and the others as usual', async () => {
@@ -217,7 +235,7 @@ describe('HtapProcessesCollector', () => {
     const { store, processes } = setup(fake, {}, [T1, T2]);
     await pollInto(store, HTAP_PROCESSES, processes);
     expect(sampleLines(store).filter((l) => l.startsWith('huaweicloud_db_up'))).toEqual([
-      `huaweicloud_db_up{collector="htap_processes",instance_id="${H1}"} 1`,
+      `huaweicloud_db_up{collector="htap_processes",${H1_LABELS}} 1`,
     ]);
     expect(fake.calls.map((c) => c.path)).toContain(`/v3/${PROJECT_ID}/instances/${T2}/htap`);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { clientHost, LabelTally, labelValue, type TallyRow } from '../../src/collectors/labels.js';
 
-function rows(tally: LabelTally, max: number): Array<[string, number, number]> {
+function rows(tally: LabelTally, max: number): Array<[string, number, number | undefined]> {
   return tally.capped(max).map((row: TallyRow) => [row.labels.join('|'), row.count, row.max]);
 }
 
@@ -32,6 +32,16 @@ describe('clientHost', () => {
 });
 
 describe('LabelTally', () => {
+  it('counts a row without a value but leaves it out of the max; a tuple with no value at all has none', () => {
+    const tally = new LabelTally(2, 100);
+    tally.add(undefined, 'running', 'query');
+    tally.add(7, 'running', 'query');
+    tally.add(undefined, 'running', 'query');
+    tally.add(undefined, 'idle', 'sleep');
+    expect(rows(tally, 10)).toEqual([['idle|sleep', 1, undefined], ['running|query', 3, 7]]);
+    expect(rows(tally, 1)).toEqual([['other|other', 4, 7]]);
+  });
+
   it('publishes every value, in label order, when there are no more than max', () => {
     const tally = new LabelTally(1, 100);
     for (const user of ['b', 'a', 'b']) tally.add(0, user);

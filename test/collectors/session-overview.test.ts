@@ -38,10 +38,24 @@ describe('SessionOverviewCollector', () => {
     expect(store.current().text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="session_overview",instance_id="${A}"} `);
   });
 
-  it('marks only the failing target down, keeps its info series and publishes none of its data', async () => {
+  it('leaves out only the series of an unusable count; the target stays up', async () => {
     const fake = new FakeProjectApi()
       .on(`instances/${A}/session-overview`, { active_num: '1', total_num: '2', slow_sql_num: '0', lock_num: '0' })
-      .on(`instances/${B}/session-overview`, { active_num: 'n/a', total_num: '2', slow_sql_num: '0', lock_num: '0' });
+      .on(`instances/${B}/session-overview`, { active_num: 'n/a', total_num: '2', lock_num: null });
+    const { collector, store } = setup(fake, [A, B]);
+    await pollInto(store, SESSION_OVERVIEW, collector);
+    expect(sampleLines(store).filter((l) => l.includes(B))).toEqual([
+      `huaweicloud_gaussdb_sessions{instance_id="${B}"} 2`,
+      `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_db_up{collector="session_overview",instance_id="${B}"} 1`,
+    ]);
+    expect(fake.anomalies).toEqual(['active_num', 'slow_sql_num', 'lock_num'].map((f) => `gaussdb_session_overview ${f}`));
+  });
+
+  it('marks only a target with no usable count down, keeps its info series and publishes none of its data', async () => {
+    const fake = new FakeProjectApi()
+      .on(`instances/${A}/session-overview`, { active_num: '1', total_num: '2', slow_sql_num: '0', lock_num: '0' })
+      .on(`instances/${B}/session-overview`, { active_num: 'n/a', total_num: '', slow_sql_num: null });
     const { collector, store } = setup(fake, [A, B]);
     await pollInto(store, SESSION_OVERVIEW, collector);
     const lines = sampleLines(store);

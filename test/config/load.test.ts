@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/problems.js';
 import type { Config } from '../../src/config/types.js';
 
 const PROJECT_ID = '0611f1bd8b00d5d32f17c017f15b599f';
@@ -44,20 +45,21 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}, baseDir = dir): str
 }
 
 const DEFAULT_CONFIG: Config = {
-  web: { listenAddress: '0.0.0.0:10110', telemetryPath: '/metrics', configFile: '' },
+  web: { listenAddress: { host: '0.0.0.0', port: 10110 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
   logLevel: 'info',
   collectors: {
     session_overview: { schedule: '*/30 * * * * *' },
     htap_instances: { schedule: '0 */5 * * * *' },
     htap_processes: {
       schedule: '*/30 * * * * *',
-      longRunningSeconds: 60,
+      longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'],
       byUser: true,
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
     },
     discovery: { schedule: '0 */10 * * * *' },
+    grace_polls: 2,
   },
   http: { timeoutMs: 10_000, retries: 2, concurrency: 8, maxInFlight: 64 },
   projects: [
@@ -139,20 +141,21 @@ projects:
     auth: { type: token, token: tok }
 `;
     expect(parseConfig(text, {}, dir)).toEqual({
-      web: { listenAddress: '127.0.0.1:9999', telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml') },
+      web: { listenAddress: { host: '127.0.0.1', port: 9999 }, telemetryPath: '/custom/metrics', configFile: join(dir, 'web.yml'), enableLifecycle: false },
       logLevel: 'debug',
       collectors: {
         session_overview: { schedule: '0 * * * *' },
         htap_instances: { schedule: '*/10 * * * * *' },
         htap_processes: {
           schedule: '*/15 * * * * *',
-          longRunningSeconds: 2.5,
+          longRunningSeconds: 2.5, idleCommands: ['sleep', 'daemon'],
           byUser: false,
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
         },
         discovery: { schedule: '0 0 * * * *' },
+        grace_polls: 2,
       },
       http: { timeoutMs: 90_000, retries: 0, concurrency: 3, maxInFlight: 16 },
       projects: [
@@ -334,11 +337,11 @@ describe('cron schedules', () => {
 describe('auth', () => {
   it('reports an unknown auth type', () => {
     expect(problems(file('auth: { type: oauth, token: x }')))
-      .toEqual(['projects[0].auth.type: unknown auth type "oauth": expected aksk, password or token']);
+      .toEqual(['projects[0].auth.type: unknown auth type "oauth": expected aksk, password, token, metadata or workload_identity']);
   });
 
   it('reports a missing auth type', () => {
-    expect(problems(file('auth: { token: x }'))).toEqual(['projects[0].auth.type: required: aksk, password or token']);
+    expect(problems(file('auth: { token: x }'))).toEqual(['projects[0].auth.type: required: aksk, password, token, metadata or workload_identity']);
   });
 
   it('reports missing fields of each auth type', () => {
@@ -368,7 +371,7 @@ describe('projects', () => {
     expect(problems(`web: 3\nhttp: []\nprojects: [{ region: a, project_id: b, auth: x, gaussdb: { instances: { a: 1 } } }]`)).toEqual([
       'web: expected a mapping, got a number',
       'http: expected a mapping, got a list',
-      'projects[0].auth: expected a mapping with a type (aksk, password or token)',
+      'projects[0].auth: expected a mapping with a type (aksk, password, token, metadata or workload_identity)',
       'projects[0].gaussdb.instances: expected a list, got a mapping',
     ]);
   });
@@ -461,8 +464,15 @@ taurusdb:
 });
 
 describe('web', () => {
-  it.each(['0.0.0.0:10110', '127.0.0.1:0', '[::]:10110', '[::1]:65535', 'localhost:9100', ':10110'])('accepts listen address %s', (address) => {
-    expect(parseConfig(file(AKSK, `web: { listen_address: "${address}" }`), {}, dir).web.listenAddress).toBe(address);
+  it.each([
+    ['0.0.0.0:10110', '0.0.0.0', 10110],
+    ['127.0.0.1:0', '127.0.0.1', 0],
+    ['[::]:10110', '::', 10110],
+    ['[::1]:65535', '::1', 65535],
+    ['localhost:9100', 'localhost', 9100],
+    [':10110', '', 10110],
+  ])('accepts listen address %s as host %j, port %d', (address, host, port) => {
+    expect(parseConfig(file(AKSK, `web: { listen_address: "${address}" }`), {}, dir).web.listenAddress).toEqual({ host, port });
   });
 
   it.each(['10110', '0.0.0.0:65536', '0.0.0.0', ':::10110', '[1.2.3.4]:80', 'host:port', 'a b:1'])('refuses listen address %s', (address) => {
@@ -547,18 +557,18 @@ projects:
       'projects[0].auth.secret_key: required (or secret_key_file)',
       'projects[0].auth.access_key: environment variable AK is not set',
       'projects[1].region: required',
-      'projects[1].auth.type: unknown auth type "kerberos": expected aksk, password or token',
+      'projects[1].auth.type: unknown auth type "kerberos": expected aksk, password, token, metadata or workload_identity',
     ];
     expect((error as ConfigError).problems).toEqual(expected);
     expect((error as ConfigError).message).toBe(expected.join('\n'));
     expect((error as ConfigError).name).toBe('ConfigError');
   });
 
-  it('reports YAML syntax errors with line and column', () => {
+  it('reports YAML syntax errors with line, column and kind', () => {
     expect(problems('projects:\n  - region: a\n  region: b\n')).toEqual([
-      'line 3, column 1: All mapping items must start at the same column',
+      'line 3, column 1: invalid YAML: bad indentation (BAD_INDENT)',
     ]);
-    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: Map keys must be unique']);
+    expect(problems('web: {}\nweb: {}\n')).toEqual(['line 2, column 1: invalid YAML: duplicate key (DUPLICATE_KEY)']);
   });
 
   it('never puts a secret value in a problem message', () => {

@@ -310,13 +310,14 @@ describe('Helm chart', () => {
     expect(get(sm, 'spec', 'endpoints', 0, 'metricRelabelings')).toHaveLength(1);
   });
 
-  test('the PrometheusRule holds exactly the rules of files/alerts.yaml', () => {
+  test('the PrometheusRule holds exactly the rules of files/alerts.yaml, the exporter selector aside', () => {
     const { docs } = template('-f', ALL_ON);
     const rule = only(docs, 'PrometheusRule');
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(get(rule, 'metadata', 'labels', 'release')).toBe('kube-prometheus-stack');
-    const file = obj(parse(readFileSync(ALERTS, 'utf8')));
-    expect(get(rule, 'spec', 'groups')).toEqual(file.groups);
+    // test/e2e/alert-rules.test.ts covers the selector and the other rule values.
+    const file = readFileSync(ALERTS, 'utf8').replaceAll('job=~".*huaweicloud-db-exporter.*"', 'namespace="observability", service="hwc-huaweicloud-db-exporter"');
+    expect(get(rule, 'spec', 'groups')).toEqual(obj(parse(file)).groups);
     // The alert templates reach Prometheus untouched by Helm.
     expect(JSON.stringify(get(rule, 'spec', 'groups'))).toContain('{{ $labels.instance_id }}');
   });
@@ -467,7 +468,12 @@ describe('Grafana dashboard', () => {
   test('Grafana 10+ schema with a prometheus datasource variable used everywhere', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(38);
     expect(dashboard.uid).toBe('huaweicloud-db-exporter');
-    expect(dashboard.__inputs).toBeUndefined(); // the sidecar cannot fill in import inputs
+    // Grafana's import dialog asks for the data source; only the datasource variable's current
+    // value names the input, so a provisioned copy (the sidecar fills in no inputs) falls back to
+    // the default data source.
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
+    expect(JSON.stringify(dashboard).split('${DS_PROMETHEUS}').length - 1).toBe(2);
+    expect(get(variables.find((v) => v.name === 'datasource'), 'current', 'value')).toBe('${DS_PROMETHEUS}');
     const ds = variables.find((v) => v.name === 'datasource');
     expect(ds).toMatchObject({ type: 'datasource', query: 'prometheus' });
     const targets = panels.flatMap((p) => objs(p.targets ?? []));

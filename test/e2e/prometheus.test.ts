@@ -1,8 +1,10 @@
 // The exporter as Prometheus sees it: the simulator and the real daemon in-process, scraped by a
-// real Prometheus server (Debian's 2.42) on loopback that loads the chart's alerting rules. Through
-// Prometheus' HTTP API: the target is up, every family of the contract has series, the lock-waiting alert
-// goes pending then firing with the instance's name, and every PromQL expression of
-// files/alerts.yaml and files/dashboard.json parses and returns data.
+// real Prometheus server (Debian's 2.42) on loopback that loads the chart's alerting rules. It
+// scrapes the exporter under two jobs, as it would two replicas (replicaCount 2): every series
+// twice. Through Prometheus' HTTP API: the target is up, every family of the contract has series,
+// the lock-waiting alert goes pending then firing once with the instance's name, the dashboard
+// counts every target once, and every PromQL expression of files/alerts.yaml,
+// files/dashboard.json, README.md and docs/*.md parses and returns data.
 // A missing prometheus or promtool binary fails the suite with an install hint (tools.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,11 +18,14 @@ import { CONTRACT_FAMILIES } from '../support/contract.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { get, getOptional, list, num, obj, objs, str, type Doc, type Key } from './documents.js';
 import { requireTool, runTool } from './tools.js';
+import { allDocExpressions } from './doc-examples.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALERTS = join(ROOT, 'helm', 'huaweicloud-db-exporter', 'files', 'alerts.yaml');
 const DASHBOARD = join(ROOT, 'helm', 'huaweicloud-db-exporter', 'files', 'dashboard.json');
 const JOB = 'huaweicloud-db-exporter';
+/** a second scrape job of the same exporter: what a second replica looks like to the queries */
+const REPLICA_JOB = 'huaweicloud-db-exporter-replica';
 /** every rule's `for:` in the copy Prometheus loads (see writeRules) */
 const SHORT_FOR = '4s';
 const EVERY_2S = '*/2 * * * * *';
@@ -174,7 +179,7 @@ beforeAll(async () => {
   writeFileSync(configFile, stringify({
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
     rule_files: [rulesFile],
-    scrape_configs: [{ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [target] }] }],
+    scrape_configs: [JOB, REPLICA_JOB].map((job) => ({ job_name: job, metrics_path: '/metrics', static_configs: [{ targets: [target] }] })),
   }));
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -250,7 +255,7 @@ describe('Prometheus scraping the exporter', () => {
 describe('the lock-waiting alert', () => {
   it('goes pending, then firing, naming the GaussDB instance, when lock-waiting sessions rise', async () => {
     const rule = alertRules(ALERTS).find((r) => r.alert === LOCK_ALERT);
-    const threshold = Number(/huaweicloud_gaussdb_sessions_lock_waiting\s*>\s*(\d+)/.exec(String(rule?.expr))?.[1]);
+    const threshold = Number(/huaweicloud_gaussdb_sessions_lock_waiting\)?\s*>\s*(\d+)/.exec(String(rule?.expr))?.[1]);
     expect(Number.isFinite(threshold)).toBe(true);
     // An instance below the threshold, so the alert starts inactive for it.
     const instance = stack.sim.fleet.projects[0]?.gaussdb.find((g) => g.overview.lockWaiting <= threshold);
@@ -268,7 +273,11 @@ describe('the lock-waiting alert', () => {
       return alert?.state === 'firing' ? alert : undefined;
     }, 200);
     expect(states).toEqual(['pending', 'firing']);
-    expect(firing.labels).toMatchObject({ alertname: LOCK_ALERT, severity: 'warning', job: JOB, instance_id: instance.id, name: instance.name });
+    // Two scrape jobs publish the instance: still one alert.
+    expect((await alerts()).filter((a) => a.labels.alertname === LOCK_ALERT && a.labels.instance_id === instance.id)).toHaveLength(1);
+    // One alert per instance, whatever scrapes it: the scrape's own labels are aggregated away.
+    expect(firing.labels).toMatchObject({ alertname: LOCK_ALERT, severity: 'warning', instance_id: instance.id, name: instance.name });
+    expect(firing.labels.job).toBeUndefined();
     expect(firing.annotations.summary).toContain(`${instance.name} (${instance.id})`);
     expect(firing.annotations.summary).toContain(`has ${raised} sessions waiting for locks`);
     expect(firing.annotations.description).toContain(instance.name);
@@ -439,6 +448,24 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
     ]);
   }, 60_000);
 
+  it('counts every target once although two jobs scrape the exporter', async () => {
+    const project = stack.sim.fleet.projects[0];
+    const targets = (project?.gaussdb.length ?? 0) + (project?.taurusdb.length ?? 0)
+      + (project?.taurusdb.flatMap((t) => t.htap.filter((h) => h.engine === 'star-rocks')).length ?? 0);
+    const panel = objs(dashboard, 'panels').find((p) => p.title === 'Targets up');
+    const expr = substitute(str(objs(panel?.targets ?? []), 0, 'expr'), variables);
+    expect(expr).toContain(REPLICA_JOB);
+    const value = async (e: string): Promise<number> => Number((await query(e)).result[0]?.value?.[1]);
+    expect(await value(expr)).toBe(targets);
+    // What a plain sum did: every target twice.
+    expect(await value(`sum(huaweicloud_db_up{job=~"${variables.job ?? ''}"})`)).toBe(2 * targets);
+    const busy = stack.sim.fleet.demo?.busyHtapId ?? '';
+    const series = await query(`huaweicloud_db_up{collector="htap_processes", htap_instance_id="${busy}"}`);
+    // An HTAP target's health carries the TaurusDB id, so the Targets table names it.
+    const taurus = project?.taurusdb.find((t) => t.htap.some((h) => h.id === busy));
+    expect(series.result.map((s) => s.metric.instance_id)).toEqual([taurus?.id, taurus?.id]);
+  });
+
   it('relax() removes numeric comparisons and absent() only', () => {
     expect(relax('up{job=~".*x.*"} == 0')).toBe('up{job=~".*x.*"}');
     expect(relax('(time() - m > 900) * on(a) group_left(name) i or on(a) (time() - m > 900)'))
@@ -448,4 +475,48 @@ describe('every PromQL expression of files/alerts.yaml and files/dashboard.json'
     expect(relax('histogram_quantile(0.95, sum by (le) (rate(b[4s])))')).toBe('histogram_quantile(0.95, sum by (le) (rate(b[4s])))');
     expect(relax('rate(t[5m]) > 0')).toBe('rate(t[5m])');
   });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Every PromQL expression of the documentation (doc-examples.ts), read from README.md and
+// docs/*.md as they are now. Each must parse and return data, or be one of these conditions that
+// a healthy fleet leaves empty, whose relaxed form (numeric comparisons removed) must return data.
+// ------------------------------------------------------------------------------------------------
+
+/** Expressions legitimately empty on the healthy demo fleet, and why. */
+const EMPTY_WHEN_HEALTHY: ReadonlyArray<readonly [RegExp, string]> = [
+  [/huaweicloud_db_up\)? (==|<) [01]$/, 'targets down: none in a healthy fleet'],
+  [/huaweicloud_db_last_success_timestamp_seconds\)? > 900$/, 'data older than 15 minutes: none while polls succeed'],
+  [/^rate\(huaweicloud_db_exporter_api_throttled_total\[5m\]\) > 0$/, 'throttling: only while the simulator throttles'],
+];
+
+describe('every PromQL expression of README.md and docs/*.md', () => {
+  const expressions = allDocExpressions(ROOT);
+
+  it('finds the expressions of the documentation', () => {
+    const files = new Set(expressions.map((e) => e.source.split(':')[0]));
+    expect([...files].sort()).toEqual(expect.arrayContaining(['README.md', 'docs/promql.md', 'docs/runbooks.md']));
+    expect(expressions.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('each parses and returns data, or is listed as empty on a healthy fleet and its relaxed form returns data', async () => {
+    const problems: string[] = [];
+    const empty: string[] = [];
+    for (const { source, expr } of expressions) {
+      const answer = await query(expr);
+      if (answer.status !== 'success') {
+        problems.push(`${source}: ${answer.error ?? answer.status}\n    ${expr}`);
+        continue;
+      }
+      if (answer.result.length > 0) continue;
+      const reason = EMPTY_WHEN_HEALTHY.find(([pattern]) => pattern.test(expr))?.[1];
+      const relaxed = await query(relax(expr));
+      if (!reason) problems.push(`${source}: no data, and not listed as empty on a healthy fleet\n    ${expr}`);
+      else if (relaxed.result.length === 0) problems.push(`${source}: no data even relaxed (${reason})\n    ${relax(expr)}`);
+      else empty.push(`${source} (${reason})`);
+    }
+    process.stdout.write(`doc examples: ${expressions.length} expressions, ${expressions.length - empty.length - problems.length} with data, `
+      + `${empty.length} empty on a healthy fleet: ${empty.join('; ')}\n`);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

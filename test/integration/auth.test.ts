@@ -14,6 +14,8 @@ import { valueOf } from '../support/exposition.js';
 import { linesWithSecrets } from '../support/logs.js';
 import { startStack, type Stack } from '../support/stack.js';
 
+/** these tests read well-formed answers only */
+const noAnomalies = { answerAnomaly: (): void => undefined };
 const policy = { retries: 2, baseDelayMs: 1, maxDelayMs: 20 };
 let open: Array<{ stop(): Promise<void> }> = [];
 
@@ -39,7 +41,7 @@ async function passwordClient(sim: Simulator, now: () => number) {
     { domain: sim.credentials.domain, user: sim.credentials.user, password: sim.credentials.password }, transport, policy, metrics, now);
   const client = new ProjectClient({
     projectId: project.projectId, region: project.region, endpoints: sim.endpoints, auth, transport,
-    limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics,
+    limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics, anomalies: noAnomalies,
   });
   open.push({ stop: async () => transport.close() });
   return { api: new GaussDbApi(client), metrics, ids: project.gaussdb.map((g) => g.id) };
@@ -112,7 +114,7 @@ describe('authentication through the simulated gateway', () => {
     const client = new ProjectClient({
       projectId: project?.projectId ?? '', region: 'ap-southeast-1', endpoints: sim.endpoints,
       auth: new AkSkAuthenticator({ accessKey: sim.credentials.accessKey, secretKey: 'wrong-secret' }),
-      transport, limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics,
+      transport, limiter: new AdaptiveLimiter(8), globalLimiter: new AdaptiveLimiter(64), retryPolicy: policy, metrics, anomalies: noAnomalies,
     });
     const error = await new GaussDbApi(client).sessionOverview(project?.gaussdb[0]?.id ?? '', new AbortController().signal).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudApiError);

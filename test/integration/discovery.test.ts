@@ -14,8 +14,10 @@ afterAll(async () => {
   for (const stop of cleanup) await stop();
 });
 
+/** The targets of a collector by their own id: the HTAP id for htap_processes, else instance_id. */
 const upIds = (text: string, collector: string): string[] =>
-  [...text.matchAll(new RegExp(`huaweicloud_db_up\\{collector="${collector}",instance_id="([^"]+)"\\}`, 'g'))].map((m) => m[1] ?? '');
+  [...text.matchAll(new RegExp(`huaweicloud_db_up\\{collector="${collector}",instance_id="([^"]+)"(?:,htap_instance_id="([^"]+)")?\\}`, 'g'))]
+    .map((m) => m[2] ?? m[1] ?? '');
 
 describe('discovery', () => {
   it('polls listed instances that pass the filters, picks up new ones and drops vanished ones', async () => {

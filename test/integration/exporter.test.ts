@@ -94,7 +94,8 @@ describe('HTAP sessions', () => {
     const pages = stack.sim.requests.entries({ api: 'taurusdb_htap_process' }).filter((r) => r.path.includes(busy));
     expect(pages.map((r) => [r.query.offset, r.query.limit])).toEqual([['0', '100'], ['100', '100'], ['200', '100']]);
     expect(pages.every((r) => r.status === 200)).toBe(true);
-    expect(valueOf(metrics, 'huaweicloud_db_up', { collector: 'htap_processes', instance_id: busy })).toBe(1);
+    const taurus = stack.sim.fleet.projects[0]?.taurusdb.find((t) => t.htap.some((h) => h.id === busy));
+    expect(valueOf(metrics, 'huaweicloud_db_up', { collector: 'htap_processes', instance_id: taurus?.id ?? '', htap_instance_id: busy })).toBe(1);
   });
 
   it('counts sessions and longest durations per state and command, long-running and per user/database/host, exactly', () => {
@@ -110,6 +111,23 @@ describe('HTAP sessions', () => {
       expect(keyed(seriesOf(metrics, 'huaweicloud_taurusdb_htap_sessions_by_database', ids), 'database')).toEqual(expected.byDatabase);
       expect(keyed(seriesOf(metrics, 'huaweicloud_taurusdb_htap_sessions_by_host', ids), 'host')).toEqual(expected.byHost);
     }
+  });
+
+  it('counts as long-running on the busy instance only the busy sessions at least 60 s old, not the idle ones', () => {
+    const busy = htap(demo().busyHtapId);
+    const taurus = stack.sim.fleet.projects[0]?.taurusdb.find((t) => t.htap.includes(busy));
+    const ids = { instance_id: taurus?.id ?? '', htap_instance_id: busy.id };
+    const old = busy.sessions.filter((s) => s.duration >= settings.longRunning);
+    const busyOld = old.filter((s) => !['sleep', 'daemon'].includes(s.command.trim().toLowerCase()));
+    const value = valueOf(metrics, 'huaweicloud_taurusdb_htap_sessions_long_running', ids);
+    // The demo's pool holds idle sessions older than a minute: counting them was the old figure.
+    expect(old.length).toBeGreaterThan(busyOld.length);
+    expect(busyOld.length).toBeGreaterThan(0);
+    expect({ value, idleLeftOut: old.length - busyOld.length }).toEqual({ value: busyOld.length, idleLeftOut: old.length - value });
+    // Never more than the busy sessions the state x command series count.
+    const busySessions = [...seriesOf(metrics, 'huaweicloud_taurusdb_htap_sessions', ids)]
+      .filter(([series]) => !/command="(sleep|daemon)"/.test(series)).reduce((sum, [, count]) => sum + count, 0);
+    expect(value).toBeLessThanOrEqual(busySessions);
   });
 
   it('folds users past max_label_values into "other" on the busy instance, losing no session', () => {

@@ -16,9 +16,13 @@ export type Scrape = ParsedExposition & { text: string };
  */
 export const RARELY = '0 0 3 * * 0';
 
-/** The `collectors` section with every collector on `schedule` (session_overview on its own, if given). */
+/**
+ * The `collectors` section with every collector on `schedule` (session_overview on its own, if
+ * given). No grace: each fault's test sees what one failed poll does (the grace has its own test).
+ */
 export function collectors(schedule: string, sessionOverview = schedule): Record<string, unknown> {
   return {
+    grace_polls: 0,
     session_overview: { schedule: sessionOverview },
     htap_instances: { schedule },
     htap_processes: { schedule, long_running_seconds: 60, by_user: true, by_database: true, by_host: true, max_label_values: 20 },
@@ -47,13 +51,18 @@ export function sum(parsed: ParsedExposition, family: string, labels: Record<str
   return [...seriesOf(parsed, family, labels).values()].reduce((a, b) => a + b, 0);
 }
 
-export function up(parsed: ParsedExposition, collector: string, instanceId: string): number | undefined {
-  const found = seriesOf(parsed, 'huaweicloud_db_up', { collector, instance_id: instanceId });
+/** A target's health labels by its own id: an htap_processes target is known by its HTAP id. */
+function healthLabels(collector: string, targetId: string): Record<string, string> {
+  return collector === 'htap_processes' ? { collector, htap_instance_id: targetId } : { collector, instance_id: targetId };
+}
+
+export function up(parsed: ParsedExposition, collector: string, targetId: string): number | undefined {
+  const found = seriesOf(parsed, 'huaweicloud_db_up', healthLabels(collector, targetId));
   return found.size === 1 ? [...found.values()][0] : undefined;
 }
 
-export function lastSuccess(parsed: ParsedExposition, collector: string, instanceId: string): number | undefined {
-  const found = seriesOf(parsed, 'huaweicloud_db_last_success_timestamp_seconds', { collector, instance_id: instanceId });
+export function lastSuccess(parsed: ParsedExposition, collector: string, targetId: string): number | undefined {
+  const found = seriesOf(parsed, 'huaweicloud_db_last_success_timestamp_seconds', healthLabels(collector, targetId));
   return found.size === 1 ? [...found.values()][0] : undefined;
 }
 
@@ -102,9 +111,9 @@ export function onRequest(stack: Stack, onRequest: (entry: RequestRecord) => voi
   };
 }
 
-/** The exporter's "target poll failed" log records for one target. */
-export function failureLogs(stack: Stack, instanceId: string): Array<Record<string, unknown>> {
-  return stack.logs.records().filter((r) => r.msg === 'target poll failed' && r.instance_id === instanceId);
+/** The failure lines of a target by its own id (an HTAP target's is its htap_instance_id). */
+export function failureLogs(stack: Stack, targetId: string): Array<Record<string, unknown>> {
+  return stack.logs.records().filter((r) => r.msg === 'target poll failed' && (r.htap_instance_id ?? r.instance_id) === targetId);
 }
 
 /** No configured secret and no IAM token (the simulator's all start with MIIsim) in the logs. */

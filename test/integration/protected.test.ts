@@ -40,4 +40,13 @@ describe('protected endpoint', () => {
     expect(await ok.text()).toContain('huaweicloud_db_up{collector="session_overview"');
     expect(linesWithSecrets(stack.logs.lines(), [...stack.secrets, PASSWORD])).toEqual([]);
   });
+
+  it.each(['/', '/api/v1/targets'])('guards the operator page %s like /metrics', async (path) => {
+    const anonymous = await fetch(`${stack.daemon.url}${path}`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('session_overview');
+    const ok = await fetch(`${stack.daemon.url}${path}`, { headers: { authorization: basic('prometheus', PASSWORD) } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('session_overview');
+  });
 });

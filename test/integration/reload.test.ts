@@ -10,6 +10,7 @@ type ProjectEntry = { gaussdb: { instances: Array<{ id: string; name: string } |
 beforeAll(async () => {
   stack = await startStack({
     name: 'integration-reload',
+    overrides: { web: { listen_address: '127.0.0.1:0', enable_lifecycle: true } },
     // start with only the first two GaussDB instances
     instances: (sim) => ({ gaussdb: (sim.fleet.projects[0]?.gaussdb ?? []).slice(0, 2).map((g) => ({ id: g.id, name: g.name })), taurusdb: [] }),
   });

@@ -34,11 +34,11 @@ describe('SnapshotStore', () => {
       '# HELP test_info Names.',
       '# TYPE test_info gauge',
       'test_info{instance_id="b",name="orders \\"eu\\""} 1',
-      '# HELP huaweicloud_db_up 1 if the last poll of this target by this collector succeeded, else 0; values come from the last poll.',
+      '# HELP huaweicloud_db_up 1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
       '# TYPE huaweicloud_db_up gauge',
       'huaweicloud_db_up{collector="alpha",instance_id="a"} 1',
       'huaweicloud_db_up{collector="alpha",instance_id="b"} 0',
-      '# HELP huaweicloud_db_last_success_timestamp_seconds Unix time of the last successful poll of this target by this collector.',
+      '# HELP huaweicloud_db_last_success_timestamp_seconds Unix time of the last successful poll of this target by this collector: the age of its values.',
       '# TYPE huaweicloud_db_last_success_timestamp_seconds gauge',
       `huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${at}`,
       '',
@@ -60,6 +60,47 @@ describe('SnapshotStore', () => {
     expect(text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="b"} ${first.startedAt / 1000}`);
     expect(text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${second.startedAt / 1000}`);
     expect(store.targetStats('alpha')).toEqual({ targets: 2, up: 1 });
+  });
+
+  it('keeps the last good samples through grace_polls failed polls, with up 0 and the old success time', async () => {
+    const store = new SnapshotStore(collectors);
+    store.gracePolls = 2;
+    const good = await pollOf('alpha', { a: 7, b: 1 });
+    store.commit(good);
+    const lastGood = `huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${good.startedAt / 1000}`;
+    for (const failed of [1, 2]) {
+      store.commit(await pollOf('alpha', { a: new Error(`blip ${failed}`), b: 2 }));
+      const text = store.current().text;
+      expect({ failed, kept: text.includes('test_sessions{instance_id="a"} 7\n') }).toEqual({ failed, kept: true });
+      expect(text).toContain('huaweicloud_db_up{collector="alpha",instance_id="a"} 0');
+      expect(text).toContain(lastGood);
+      expect(text).toContain('test_sessions{instance_id="b"} 2\n');
+    }
+    // The third failure in a row is past the grace: the values go, the health stays.
+    store.commit(await pollOf('alpha', { a: new Error('down'), b: 3 }));
+    expect(store.current().text).not.toContain('test_sessions{instance_id="a"}');
+    expect(store.current().text).toContain(lastGood);
+    // A success starts the count afresh: one failure after it keeps the new values.
+    store.commit(await pollOf('alpha', { a: 8, b: 3 }));
+    store.commit(await pollOf('alpha', { a: new Error('blip'), b: 3 }));
+    expect(store.current().text).toContain('test_sessions{instance_id="a"} 8\n');
+  });
+
+  it('drops the values of a failed target at once with grace_polls 0', async () => {
+    const store = new SnapshotStore(collectors);
+    store.commit(await pollOf('alpha', { a: 7 }));
+    store.commit(await pollOf('alpha', { a: new Error('blip') }));
+    expect(store.current().text).not.toContain('test_sessions{instance_id="a"}');
+  });
+
+  it('labels health series with the ids of the described target, after collector: both ids for an HTAP target', async () => {
+    const store = new SnapshotStore(collectors);
+    const poll = new Poll('alpha');
+    poll.described.set('h1', { name: 'olap', projectId: 'p1', region: 'r1', instanceId: 't1', htapInstanceId: 'h1' });
+    await poll.run('h1', async () => undefined);
+    store.commit(poll);
+    expect(store.current().text).toContain('huaweicloud_db_up{collector="alpha",instance_id="t1",htap_instance_id="h1"} 1\n');
+    expect(store.current().text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="t1",htap_instance_id="h1"} ${poll.startedAt / 1000}\n`);
   });
 
   it('is ready only once every collector has committed a poll', async () => {

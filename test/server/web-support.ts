@@ -1,12 +1,13 @@
 // Shared by the web config tests: certificates made with the openssl CLI, a small HTTP(S) client
 // and servers on 127.0.0.1.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
 
 export interface KeyPair {
   cert: string;
@@ -69,6 +70,43 @@ export function makePki(): Pki {
     foreignClient: makeLeaf(dir, 'foreign-client', otherCa, clientExt),
     read: (path) => readFileSync(path, 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface WebConfigFiles {
+  readonly pki: Pki;
+  /** the folder the web config files are written to, beside (not holding) the PKI's files */
+  readonly dir: string;
+  /** writes a new web config file with `text`, returning its path */
+  write(text: string): string;
+}
+
+/** A PKI made before the test file's tests and removed after them, and web config files beside it. */
+export function useWebConfigFiles(): WebConfigFiles {
+  let pki: Pki | undefined;
+  let count = 0;
+  beforeAll(() => {
+    pki = makePki();
+    mkdirSync(join(pki.dir, 'configs'));
+  });
+  afterAll(() => pki?.remove());
+  const made = (): Pki => {
+    if (pki === undefined) throw new Error('the PKI exists only while the tests run');
+    return pki;
+  };
+  return {
+    get pki() {
+      return made();
+    },
+    get dir() {
+      return join(made().dir, 'configs');
+    },
+    write(text) {
+      count += 1;
+      const path = join(this.dir, `web-${count}.yml`);
+      writeFileSync(path, text);
+      return path;
+    },
   };
 }
 

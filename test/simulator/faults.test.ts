@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Service } from '../../src/config/types.js';
 import { Faults, parseFaultSpec } from '../../src/simulator/faults.js';
 import { ExpiredTokenAnswers } from '../../src/simulator/gateway.js';
 import { Simulator } from '../../src/simulator/server.js';
@@ -9,7 +10,7 @@ interface Answer {
   text: string;
 }
 
-async function get(sim: Simulator, service: 'gaussdb' | 'taurusdb', path: string, signal?: AbortSignal): Promise<Answer> {
+async function get(sim: Simulator, service: Service, path: string, signal?: AbortSignal): Promise<Answer> {
   const res = await fetch(sim.endpoints[service] + path, { headers: { 'X-Auth-Token': sim.credentials.token }, ...(signal ? { signal } : {}) });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }

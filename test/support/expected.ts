@@ -7,6 +7,7 @@ export interface ExpectedSessions {
   sessions: Map<string, number>;
   /** "state|command" → longest duration */
   maxDuration: Map<string, number>;
+  /** busy sessions (command not idle) at least long_running_seconds old */
   longRunning: number;
   byUser: Map<string, number>;
   byDatabase: Map<string, number>;
@@ -39,6 +40,15 @@ function tally(values: string[]): Map<string, number> {
   return counts;
 }
 
+/** The product's default idle commands, spelt as a user would. */
+export const DEFAULT_IDLE_COMMANDS = ['sleep', 'daemon'];
+
+/** Sessions at least `longRunningSeconds` old whose command is not one of `idleCommands`. */
+export function busyLongRunning(sessions: readonly Session[], longRunningSeconds: number, idleCommands = DEFAULT_IDLE_COMMANDS): number {
+  const idle = new Set(idleCommands.map(keyword));
+  return sessions.filter((s) => s.duration >= longRunningSeconds && !idle.has(keyword(s.command))).length;
+}
+
 export function expectedSessions(sessions: readonly Session[], longRunningSeconds: number, maxLabelValues: number): ExpectedSessions {
   const pairs = sessions.map((s) => `${keyword(s.state)}|${keyword(s.command)}`);
   const pairCounts = capped(tally(pairs), maxLabelValues);
@@ -51,7 +61,7 @@ export function expectedSessions(sessions: readonly Session[], longRunningSecond
   return {
     sessions: new Map([...pairCounts].map(([k, v]) => [k === 'other' ? 'other|other' : k, v])),
     maxDuration,
-    longRunning: sessions.filter((s) => s.duration >= longRunningSeconds).length,
+    longRunning: busyLongRunning(sessions, longRunningSeconds),
     byUser: capped(tally(sessions.map((s) => plain(s.user))), maxLabelValues),
     byDatabase: capped(tally(sessions.map((s) => plain(s.database))), maxLabelValues),
     byHost: capped(tally(sessions.map((s) => hostOnly(s.host))), maxLabelValues),

@@ -155,14 +155,15 @@ function benchConfig(sim: SimReady, options: Options): Config {
   // Schedules never fire: the benchmark drives every poll through pollOnce().
   const never = { schedule: '0 0 1 1 *' };
   return {
-    web: { listenAddress: '127.0.0.1:0', telemetryPath: '/metrics', configFile: '' },
+    web: { listenAddress: { host: '127.0.0.1', port: 0 }, telemetryPath: '/metrics', configFile: '', enableLifecycle: false },
     logLevel: 'info',
     collectors: {
       session_overview: never,
       htap_instances: never,
       // The product's defaults.
-      htap_processes: { ...never, longRunningSeconds: 60, byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: { ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
       discovery: never,
+      grace_polls: 0,
     },
     // A generous timeout; no retries, so any failure shows as a failed target, not as extra time.
     http: { timeoutMs: 120_000, retries: 0, concurrency: options.concurrency, maxInFlight: options.concurrency },
@@ -492,9 +493,9 @@ async function main(): Promise<void> {
         exposition: () => exporter.store.current(),
         exporterMetrics: () => metrics.rendered(),
         ready: () => exporter.store.ready,
-        landing: () => ({ version, collectors: [] }),
-        operator: { status: exporter.status },
+        operator: { version, telemetryPath: '/metrics', status: exporter.status },
         reload: async () => [],
+        lifecycleEnabled: () => false,
       }), '', { info: () => undefined, error: () => undefined });
       const oursUrl = await listen(server);
       const plainSample = await fetchOnce(oursUrl, {});

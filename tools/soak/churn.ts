@@ -86,11 +86,20 @@ export function churnFleet(fleet: Fleet, random: Random, round: number): Mutatio
   return done;
 }
 
+/** For `omit_field` faults: a field of each API's SDK model that some series need. */
+const OMITTED_FIELD = {
+  gaussdb_session_overview: 'total_num',
+  taurusdb_htap: 'instances[].node_num',
+  taurusdb_htap_process: 'process_list[].duration',
+  gaussdb_instances: 'instances[].name',
+  taurusdb_instances: 'total_count',
+} as const;
+
 /** Draws and arms the simulator's faults; removes those that outlive `lifetimeRounds`. */
 export class FaultInjector {
   readonly injected: Record<FaultKind | 'iam_outage', number> = {
     latency: 0, hang: 0, status: 0, throttle: 0, token_expired: 0, reset: 0, malformed_json: 0,
-    wrong_types: 0, repeat_page: 0, oversized: 0, iam_outage: 0,
+    wrong_types: 0, repeat_page: 0, oversized: 0, omit_field: 0, ignore_limit: 0, iam_outage: 0,
   };
   private readonly armed: Array<{ handle: FaultHandle; until: number }> = [];
 
@@ -152,7 +161,7 @@ export class FaultInjector {
     if (!forced && r() < 0.05) return { api: 'iam_token', kind: 'status', status: 503, times };
     const kinds: Array<[FaultKind, number]> = [
       ['latency', 10], ['hang', 3], ['status', 14], ['throttle', 10], ['token_expired', 8], ['reset', 8],
-      ['malformed_json', 8], ['wrong_types', 8], ['repeat_page', 6], ['oversized', 1],
+      ['malformed_json', 8], ['wrong_types', 8], ['repeat_page', 6], ['oversized', 1], ['omit_field', 6], ['ignore_limit', 3],
     ];
     let kind = forced;
     if (!kind) {
@@ -165,7 +174,7 @@ export class FaultInjector {
         x -= w;
       }
     }
-    const target = kind === 'repeat_page'
+    const target = kind === 'repeat_page' || kind === 'ignore_limit'
       ? { api: 'taurusdb_htap_process' as const, instanceId: pick(starRocks, r)?.id }
       : pick([
         { api: 'gaussdb_session_overview' as const, instanceId: pick(gauss, r)?.id },
@@ -183,6 +192,7 @@ export class FaultInjector {
       case 'throttle': return { ...where, kind, ...(r() < 0.5 ? { retryAfterSeconds: between(r, 0, 1) } : {}) };
       // just over the transport's 16 MiB cap: the cost of refusing it, not of streaming more
       case 'oversized': return { ...where, kind, bytes: 17 * 1024 * 1024, times: 1 };
+      case 'omit_field': return { ...where, kind, field: OMITTED_FIELD[target.api], ...(r() < 0.5 ? { asNull: true } : {}) };
       default: return { ...where, kind };
     }
   }

@@ -5,6 +5,8 @@ import type { Fleet, Session } from '../../src/simulator/fleet.js';
 
 export interface ExpectedSettings {
   longRunningSeconds: number;
+  /** commands of idle sessions, as configured: those never count as long-running */
+  idleCommands: readonly string[];
   maxLabelValues: number;
   byUser: boolean;
   byDatabase: boolean;
@@ -76,8 +78,9 @@ function sessionSeries(out: SeriesMap, ids: Record<string, string>, sessions: re
     out.set(seriesKey('huaweicloud_taurusdb_htap_sessions', { ...ids, state, command }), row.count);
     out.set(seriesKey('huaweicloud_taurusdb_htap_session_max_duration_seconds', { ...ids, state, command }), row.max);
   }
+  const idle = new Set(settings.idleCommands.map(keyword));
   out.set(seriesKey('huaweicloud_taurusdb_htap_sessions_long_running', ids),
-    sessions.filter((s) => s.duration >= settings.longRunningSeconds).length);
+    sessions.filter((s) => s.duration >= settings.longRunningSeconds && !idle.has(keyword(s.command))).length);
   const breakdowns: Array<[boolean, string, string, (s: Session) => string]> = [
     [settings.byUser, 'huaweicloud_taurusdb_htap_sessions_by_user', 'user', (s) => plain(s.user)],
     [settings.byDatabase, 'huaweicloud_taurusdb_htap_sessions_by_database', 'database', (s) => plain(s.database)],
@@ -103,9 +106,9 @@ export interface ExpectedExposition {
 export function expectedExposition(fleet: Fleet, settings: ExpectedSettings): ExpectedExposition {
   const values: SeriesMap = new Map();
   const lastSuccess = new Set<string>();
-  const target = (collector: string, id: string): void => {
-    values.set(seriesKey('huaweicloud_db_up', { collector, instance_id: id }), 1);
-    lastSuccess.add(seriesKey('huaweicloud_db_last_success_timestamp_seconds', { collector, instance_id: id }));
+  const target = (collector: string, labels: Record<string, string>): void => {
+    values.set(seriesKey('huaweicloud_db_up', { collector, ...labels }), 1);
+    lastSuccess.add(seriesKey('huaweicloud_db_last_success_timestamp_seconds', { collector, ...labels }));
   };
   for (const project of fleet.projects) {
     const where = { project_id: project.projectId, region: project.region };
@@ -116,14 +119,14 @@ export function expectedExposition(fleet: Fleet, settings: ExpectedSettings): Ex
       values.set(seriesKey('huaweicloud_gaussdb_sessions_slow_sql', id), g.overview.slowSql);
       values.set(seriesKey('huaweicloud_gaussdb_sessions_lock_waiting', id), g.overview.lockWaiting);
       values.set(seriesKey('huaweicloud_gaussdb_instance_info', { ...id, name: plain(g.name), ...where }), 1);
-      target('session_overview', g.id);
+      target('session_overview', id);
     }
     for (const t of project.taurusdb) {
       const id = { instance_id: t.id };
       values.set(seriesKey('huaweicloud_taurusdb_htap_instances', id), t.htap.length);
       values.set(seriesKey('huaweicloud_taurusdb_htap_instances_limit', id), t.maxHtap);
       values.set(seriesKey('huaweicloud_taurusdb_instance_info', { ...id, name: plain(t.name), ...where }), 1);
-      target('htap_instances', t.id);
+      target('htap_instances', id);
       for (const h of t.htap) {
         const ids = { instance_id: t.id, htap_instance_id: h.id };
         values.set(seriesKey('huaweicloud_taurusdb_htap_instance_info', {
@@ -137,7 +140,7 @@ export function expectedExposition(fleet: Fleet, settings: ExpectedSettings): Ex
         // only StarRocks (HTAP Standard Edition) has a process list
         if (h.engine !== 'star-rocks') continue;
         sessionSeries(values, ids, h.sessions, settings);
-        target('htap_processes', h.id);
+        target('htap_processes', ids);
       }
     }
   }

@@ -298,6 +298,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     end = activeResources();
     const expected = expectedExposition(sim.fleet, {
       longRunningSeconds: config.collectors.htap_processes.longRunningSeconds,
+      idleCommands: config.collectors.htap_processes.idleCommands,
       maxLabelValues: config.collectors.htap_processes.maxLabelValues,
       byUser: config.collectors.htap_processes.byUser,
       byDatabase: config.collectors.htap_processes.byDatabase,

@@ -92,6 +92,7 @@ spec:
         - name: config
           mountPath: {{ $configDir }}
           readOnly: true
+        {{- with include "huaweicloud-db-exporter.workloadIdentity.volumeMount" . }}{{ . | nindent 8 }}{{ end }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -99,6 +100,7 @@ spec:
     - name: config
       configMap:
         name: {{ include "huaweicloud-db-exporter.fullname" . }}
+    {{- with include "huaweicloud-db-exporter.workloadIdentity.volume" . }}{{ . | nindent 4 }}{{ end }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

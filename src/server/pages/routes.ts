@@ -1,9 +1,13 @@
 // The operator's pages and their JSON twins, as routes for http.ts. Each answers from what the
-// status board (and, later, the top-sessions store) hold; nothing here calls the cloud.
+// status board (and the top-sessions store) hold; nothing here calls the cloud.
 import type { StatusBoard } from '../../status/target-status.js';
+import { PAGE_HEADERS } from './html.js';
+import { statusPage } from './status-page.js';
 import { targetsApi } from './targets-api.js';
 
 export interface OperatorViews {
+  version: string;
+  telemetryPath: string;
   status: StatusBoard;
   /** the clock ages are measured against (tests pin it) */
   now?: () => number;
@@ -11,16 +15,20 @@ export interface OperatorViews {
 
 export interface PageAnswer {
   contentType: string;
+  headers: Readonly<Record<string, string>>;
   body: string;
 }
 
 export type PageRoute = (query: URLSearchParams) => PageAnswer;
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_ANSWER = { contentType: 'application/json; charset=utf-8', headers: { 'Cache-Control': 'no-store' } };
+const HTML_ANSWER = { contentType: 'text/html; charset=utf-8', headers: PAGE_HEADERS };
 
 export function operatorRoutes(views: OperatorViews): Array<[string, PageRoute]> {
   const now = views.now ?? Date.now;
+  const context = () => ({ version: views.version, telemetryPath: views.telemetryPath, now: now() });
   return [
-    ['/api/v1/targets', () => ({ contentType: JSON_TYPE, body: targetsApi(views.status, now()) })],
+    ['/', () => ({ ...HTML_ANSWER, body: statusPage(views.status, context()) })],
+    ['/api/v1/targets', () => ({ ...JSON_ANSWER, body: targetsApi(views.status, now()) })],
   ];
 }

@@ -1,169 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import bcrypt from 'bcryptjs';
-import { createExporterServer, type ExporterServerOptions } from '../../src/server/exporter-server.js';
-import { loadWebConfig, SERVER_LIMITS, WebConfigError } from '../../src/server/web-config.js';
+import { createExporterServer, SERVER_LIMITS, type ExporterServerOptions } from '../../src/server/exporter-server.js';
 import { captureLogs, linesWithSecrets, type CapturedLogs } from '../support/logs.js';
-import { basic, close, listen, makePki, median, okHandler, replaceFile, request, sleep, type Pki } from './web-support.js';
+import { basic, close, listen, median, okHandler, replaceFile, request, sleep, useWebConfigFiles } from './web-support.js';
 
-let pki: Pki;
-let dir: string;
-let fileCount = 0;
-
-beforeAll(() => {
-  pki = makePki();
-  dir = join(pki.dir, 'configs');
-  mkdirSync(dir);
-});
-afterAll(() => pki.remove());
-
-function writeConfig(text: string): string {
-  fileCount += 1;
-  const path = join(dir, `web-${fileCount}.yml`);
-  writeFileSync(path, text);
-  return path;
-}
-
-async function problemsOf(text: string): Promise<string[]> {
-  try {
-    await loadWebConfig(writeConfig(text));
-  } catch (error) {
-    expect(error).toBeInstanceOf(WebConfigError);
-    return [...(error as WebConfigError).problems];
-  }
-  throw new Error('expected the web config to be refused');
-}
+const files = useWebConfigFiles();
 
 const PASSWORD = 'correct horse battery staple';
 const OTHER_PASSWORD = 'Tr0ub4dor&3';
 // Low costs keep these tests fast; the timing test makes its own realistic hash.
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 const OTHER_HASH = bcrypt.hashSync(OTHER_PASSWORD, 5);
-
-describe('loadWebConfig', () => {
-  it('reads a full file, resolving paths against its folder and filling in the defaults', async () => {
-    const path = writeConfig([
-      'tls_server_config:',
-      '  cert_file: ../server.crt',
-      '  key_file: ../server.key',
-      'http_server_config:',
-      '  headers:',
-      '    X-Frame-Options: deny',
-      'basic_auth_users:',
-      `  alice: ${HASH}`,
-      `  bob: ${HASH.replace(/^\$2b\$/, '$2y$')}`,
-      '',
-    ].join('\n'));
-    const config = await loadWebConfig(path);
-    expect(config.path).toBe(path);
-    expect(config.tls).toMatchObject({
-      certFile: pki.server.cert,
-      keyFile: pki.server.key,
-      clientCaFile: undefined,
-      clientAuthType: 'NoClientCert',
-      minVersion: 'TLS12',
-      maxVersion: 'TLS13',
-    });
-    expect([...config.basicAuthUsers.keys()]).toEqual(['alice', 'bob']);
-    expect(config.headers).toEqual({ 'X-Frame-Options': 'deny' });
-    // The key material stays out of JSON logs.
-    expect(JSON.stringify(config)).not.toContain('PRIVATE KEY');
-  });
-
-  it('treats an empty file and an empty tls_server_config as plain HTTP without auth', async () => {
-    expect(await loadWebConfig(writeConfig(''))).toMatchObject({ tls: undefined, rateLimit: undefined });
-    expect((await loadWebConfig(writeConfig('tls_server_config: {}\n'))).tls).toBeUndefined();
-  });
-
-  it('refuses unknown keys, naming them', async () => {
-    const problems = await problemsOf([
-      'tls_server_config:',
-      `  cert_file: ${pki.server.cert}`,
-      `  key_file: ${pki.server.key}`,
-      '  cert_flie: x',
-      'basic_auth_user: {}',
-      'http_server_config:',
-      '  headers:',
-      '    X-Powered-By: me',
-      '',
-    ].join('\n'));
-    expect(problems).toEqual(expect.arrayContaining([
-      'tls_server_config.cert_flie: unknown key',
-      'basic_auth_user: unknown key',
-      'http_server_config.headers.X-Powered-By: unknown key',
-    ]));
-  });
-
-  it('needs key_file (and cert_file) when tls_server_config is set', async () => {
-    expect(await problemsOf(`tls_server_config:\n  cert_file: ${pki.server.cert}\n`))
-      .toEqual([expect.stringMatching(/^tls_server_config\.key_file: required/)]);
-    expect(await problemsOf('tls_server_config:\n  min_version: TLS13\n')).toEqual([
-      expect.stringMatching(/^tls_server_config\.cert_file: required/),
-      expect.stringMatching(/^tls_server_config\.key_file: required/),
-    ]);
-    await expect(loadWebConfig(writeConfig(`tls_server_config:\n  cert_file: ${pki.server.cert}\n`))).rejects.toThrow(/^tls_server_config\.key_file: /);
-  });
-
-  it('refuses a bad client_auth_type and client auth without its CA', async () => {
-    const tlsBase = `tls_server_config:\n  cert_file: ${pki.server.cert}\n  key_file: ${pki.server.key}\n`;
-    expect(await problemsOf(`${tlsBase}  client_auth_type: RequireCert\n`))
-      .toEqual([expect.stringMatching(/^tls_server_config\.client_auth_type: must be one of NoClientCert, .*got "RequireCert"/)]);
-    expect(await problemsOf(`${tlsBase}  client_auth_type: RequireAndVerifyClientCert\n`))
-      .toEqual([expect.stringMatching(/^tls_server_config\.client_ca_file: required with client_auth_type RequireAndVerifyClientCert/)]);
-    expect(await problemsOf(`${tlsBase}  client_ca_file: ${pki.ca.cert}\n`))
-      .toEqual([expect.stringMatching(/^tls_server_config\.client_ca_file: set but client_auth_type is NoClientCert/)]);
-    expect(await problemsOf(`${tlsBase}  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ${pki.ca.cert}\n  client_allowed_sans: [a]\n`))
-      .toEqual([expect.stringMatching(/^tls_server_config\.client_allowed_sans: needs client_auth_type/)]);
-  });
-
-  it('checks the files: readable, a certificate, a key that belongs to it', async () => {
-    expect(await problemsOf(`tls_server_config:\n  cert_file: missing.crt\n  key_file: ${pki.server.key}\n`))
-      .toEqual([`tls_server_config.cert_file: cannot read ${join(dir, 'missing.crt')}: ENOENT`]);
-    expect(await problemsOf(`tls_server_config:\n  cert_file: ${pki.server.key}\n  key_file: ${pki.server.key}\n`))
-      .toEqual(['tls_server_config.cert_file: contains no PEM certificate']);
-    const problems = await problemsOf(`tls_server_config:\n  cert_file: ${pki.server.cert}\n  key_file: ${pki.client.key}\n`);
-    expect(problems).toEqual(['tls_server_config.key_file: does not belong to the certificate in cert_file']);
-    expect(problems.join()).not.toContain('PRIVATE KEY');
-  });
-
-  it('refuses versions, cipher suites and curves it does not know, and min above max', async () => {
-    const tlsBase = `tls_server_config:\n  cert_file: ${pki.server.cert}\n  key_file: ${pki.server.key}\n`;
-    expect(await problemsOf(`${tlsBase}  min_version: TLS13\n  max_version: TLS12\n  cipher_suites: [TLS_FOO]\n  curve_preferences: [CurveP999]\n`)).toEqual([
-      'tls_server_config.max_version: TLS12 is below min_version TLS13',
-      'tls_server_config.cipher_suites: unknown cipher suite "TLS_FOO"',
-      expect.stringMatching(/^tls_server_config\.curve_preferences: unknown curve "CurveP999"/),
-    ]);
-    const config = await loadWebConfig(writeConfig(`${tlsBase}  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]\n  curve_preferences: [X25519, CurveP256]\n`));
-    expect(config.tls).toMatchObject({ ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256'], curves: ['X25519', 'P-256'] });
-  });
-
-  it('refuses a password entry that is not a bcrypt hash without echoing it', async () => {
-    const problems = await problemsOf('basic_auth_users:\n  alice: plaintext-secret\n  bob: "$2b$03$abc"\n');
-    expect(problems).toEqual([
-      expect.stringMatching(/^basic_auth_users\.alice: must be a bcrypt hash/),
-      expect.stringMatching(/^basic_auth_users\.bob: must be a bcrypt hash/),
-    ]);
-    expect(problems.join()).not.toContain('plaintext-secret');
-  });
-
-  it('reports YAML syntax errors by position, without quoting the file', async () => {
-    const problems = await problemsOf('basic_auth_users:\n  alice: "$2y$10$not-closed\n  bob: [x\n');
-    expect(problems.length).toBeGreaterThan(0);
-    for (const problem of problems) expect(problem).toMatch(/^\(file\): invalid YAML/);
-    expect(problems.join()).not.toContain('not-closed');
-    expect(await problemsOf('basic_auth_users:\n  alice: a\n  alice: b\n')).toEqual([expect.stringMatching(/DUPLICATE_KEY/)]);
-  });
-
-  it('checks headers and rate_limit', async () => {
-    expect(await problemsOf('http_server_config:\n  headers:\n    X-Frame-Options: allow\nrate_limit:\n  interval: 1 second\n')).toEqual([
-      'http_server_config.headers.X-Frame-Options: must be one of deny, sameorigin',
-      'rate_limit.interval: must be a duration such as 100ms or 1s',
-    ]);
-    expect((await loadWebConfig(writeConfig('rate_limit:\n  burst: 2\n  interval: 1m30s\n'))).rateLimit).toEqual({ burst: 2, intervalMs: 90_000 });
-  });
-});
 
 describe('createExporterServer', () => {
   const servers: http.Server[] = [];
@@ -173,7 +22,7 @@ describe('createExporterServer', () => {
   async function start(configText: string | undefined, options: ExporterServerOptions = {}): Promise<{ url: string; path: string }> {
     logCount += 1;
     logs = captureLogs(`web-config-${logCount}`);
-    const path = configText === undefined ? '' : writeConfig(configText);
+    const path = configText === undefined ? '' : files.write(configText);
     const server = await createExporterServer(okHandler, path, logs.logger, options);
     servers.push(server);
     return { url: await listen(server), path };
@@ -208,7 +57,7 @@ describe('createExporterServer', () => {
 
   it('throws for an invalid file and creates nothing', async () => {
     logs = captureLogs('web-config-invalid');
-    await expect(createExporterServer(okHandler, writeConfig('bogus: 1\n'), logs.logger)).rejects.toThrow('bogus: unknown key');
+    await expect(createExporterServer(okHandler, files.write('bogus: 1\n'), logs.logger)).rejects.toThrow('bogus: unknown key');
   });
 
   describe('basic auth', () => {
@@ -308,7 +157,7 @@ describe('createExporterServer', () => {
       await sleep(150);
       expect(await status(OTHER_PASSWORD)).toBe(200);
       const refused = logs.records().filter((record) => record.msg === 'web config refused; the last good one stays');
-      expect(refused).toEqual([expect.objectContaining({ level: 'error', web_config: path, problems: ['basic_auth_userz: unknown key'] })]);
+      expect(refused).toEqual([expect.objectContaining({ level: 'error', web_config: path, problems: ['basic_auth_userz: unknown key (did you mean basic_auth_users?)'] })]);
 
       // Fixed again: taken.
       writeFileSync(path, `basic_auth_users:\n  alice: ${HASH}\n`);
