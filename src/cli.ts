@@ -9,6 +9,7 @@ export interface CliOptions {
   checkConfig: boolean;
   logLevel: LogLevel | undefined;
   version: boolean;
+  help: boolean;
   shard: Shard;
   /** --web.enable-lifecycle: POST /-/reload is served whatever web.enable_lifecycle says */
   enableLifecycle: boolean;
@@ -16,7 +17,7 @@ export interface CliOptions {
 
 export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
   + ' [--web.enable-lifecycle]'
-  + ' [--shard <i> --total-shards <n>] [--version]';
+  + ' [--shard <i> --total-shards <n>] [--version] [--help]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /** Parses argv (without node and script); throws an Error whose message is meant for the user. */
@@ -31,6 +32,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       'check-config': { type: 'boolean', default: false },
       'log-level': { type: 'string' },
       version: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
       shard: { type: 'string' },
       'total-shards': { type: 'string' },
       'web.enable-lifecycle': { type: 'boolean', default: false },
@@ -46,6 +48,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     checkConfig: values['check-config'],
     logLevel: level as LogLevel | undefined,
     version: values.version,
+    help: values.help,
     enableLifecycle: values['web.enable-lifecycle'],
     shard: resolveShard(values.shard ?? env.SHARD, values['total-shards'] ?? env.TOTAL_SHARDS, env.POD_NAME),
   };

@@ -26,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return EXIT_CONFIG;
   }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (options.version) {
     process.stdout.write(`huaweicloud-db-exporter ${VERSION} (node ${process.version})\n`);
     return 0;

@@ -60,6 +60,13 @@ describe('command line', () => {
     expect(stdout).toMatch(/^huaweicloud-db-exporter \d+\.\d+\.\d+ \(node v\d+/);
   });
 
+  it('--help and -h print the usage on stdout, exit 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { status, stdout } = await run([flag]);
+      expect({ flag, status, stdout }).toEqual({ flag, status: 0, stdout: expect.stringMatching(/^usage: huaweicloud-db-exporter --config <file> .*--help/) });
+    }
+  });
+
   it('an unknown flag is a usage error, exit 2', async () => {
     const { status, stderr } = await run(['--frobnicate']);
     expect(status).toBe(2);

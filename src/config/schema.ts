@@ -115,7 +115,7 @@ function secretValue(plain: string | undefined, file: string | undefined): strin
 // web, log_level
 
 /** Splits "host:port" ("0.0.0.0:10110", ":10110", "[::]:10110", "localhost:9100"); undefined if malformed. */
-function parseListenAddress(address: string): ListenAddress | undefined {
+export function parseListenAddress(address: string): ListenAddress | undefined {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(address);
   if (!match) return undefined;
   const port = Number(match[3]);

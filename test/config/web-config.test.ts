@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { loadWebConfig, WebConfigError } from '../../src/config/web-config.js';
 import { useWebConfigFiles } from '../server/web-support.js';
 

@@ -1,6 +1,6 @@
 // The daemon behind its web config file: basic auth on every endpoint.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { createExporterServer, SERVER_LIMITS, type ExporterServerOptions } from '../../src/server/exporter-server.js';
 import { captureLogs, linesWithSecrets, type CapturedLogs } from '../support/logs.js';
 import { basic, close, listen, median, okHandler, replaceFile, request, sleep, useWebConfigFiles } from './web-support.js';

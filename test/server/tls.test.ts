@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { createExporterServer, subjectAltNames, type ExporterServerOptions } from '../../src/server/exporter-server.js';
 import { captureLogs, linesWithSecrets, type CapturedLogs } from '../support/logs.js';
 import { basic, close, listen, makePki, okHandler, replaceFile, request, sleep, type KeyPair, type Pki, type RequestOptions } from './web-support.js';
