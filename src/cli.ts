@@ -9,6 +9,7 @@ export interface CliOptions {
   checkConfig: boolean;
   logLevel: LogLevel | undefined;
   version: boolean;
+  /** --help, -h: print HELP and exit 0 */
   help: boolean;
   shard: Shard;
   /** --web.enable-lifecycle: POST /-/reload is served whatever web.enable_lifecycle says */
@@ -17,8 +18,29 @@ export interface CliOptions {
 
 export const USAGE = 'usage: huaweicloud-db-exporter --config <file> [--once] [--check-config] [--log-level <trace|debug|info|warn|error>]'
   + ' [--web.enable-lifecycle]'
-  + ' [--shard <i> --total-shards <n>] [--version] [--help]';
+  + ' [--shard <i> --total-shards <n>] [--version] [-h|--help]';
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+export const HELP = `${USAGE}
+
+Polls Huawei Cloud GaussDB and TaurusDB session APIs on schedules and serves Prometheus metrics.
+
+  --config <file>           configuration file (default config/exporter.yaml)
+  --check-config            validate the configuration (and web config file), print warnings, exit:
+                            0 valid, 2 invalid
+  --once                    poll every target once, print the exposition to stdout, exit:
+                            0 all targets up, 1 some down, 2 invalid configuration
+  --log-level <level>       trace, debug (one line per API request), info, warn or error;
+                            overrides log_level of the file
+  --web.enable-lifecycle    serve POST /-/reload whatever web.enable_lifecycle says
+  --shard <i>               this replica's shard, 0 to n-1 (or SHARD, or POD_NAME's ordinal)
+  --total-shards <n>        number of shards (or TOTAL_SHARDS)
+  --version                 print the version and exit
+  -h, --help                print this help and exit
+
+Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop after the polls in flight.
+Documentation: README.md and docs/ (configuration.md, metrics.md, runbooks.md).
+`;
 
 /** Parses argv (without node and script); throws an Error whose message is meant for the user. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {

@@ -3,7 +3,8 @@
 // or serve until told to stop (SIGTERM, SIGINT), reloading on SIGHUP.
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { parseCli, USAGE, type CliOptions } from './cli.js';
+import { HELP, parseCli, USAGE, type CliOptions } from './cli.js';
+import { configWarnings } from './config/warnings.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError } from './config/problems.js';
 import type { Config } from './config/types.js';
@@ -11,6 +12,7 @@ import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import { checkSessionsExposure } from './server/sessions-exposure.js';
 import { loadWebConfig, WebConfigError } from './config/web-config.js';
 
 const EXIT_CONFIG = 2;
@@ -27,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_CONFIG;
   }
   if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(HELP);
     return 0;
   }
   if (options.version) {
@@ -50,12 +52,20 @@ async function main(argv: string[]): Promise<number> {
         return invalid(config.web.configFile, 'web configuration', error);
       }
     }
+    try {
+      await checkSessionsExposure(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return invalid(options.config, 'configuration', error);
+    }
+    for (const warning of configWarnings(config)) process.stderr.write(`${options.config}: warning: ${warning}\n`);
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
   }
   const level = options.logLevel ?? config.logLevel;
   // With --once, stdout carries the exposition alone.
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
+  for (const warning of configWarnings(config)) log.warn({ config: options.config }, warning);
   const metrics = new ExporterMetrics(VERSION);
   return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
 }
@@ -84,6 +94,8 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
+    // the exporter's own file refused at start-up (top_sessions unprotected); the web config's problems are logged below
+    if (error instanceof ConfigError && !(error instanceof WebConfigError)) return invalid(options.config, 'configuration', error);
     // An invalid web config file is a bad configuration; a taken port is not.
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
     return error instanceof WebConfigError ? EXIT_CONFIG : 1;

@@ -1,11 +1,13 @@
 // The command line as users run it: the built dist/main.js in a child process (npm test builds
 // it first). Exit codes, messages naming the field, --once output and shutdown on SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import bcrypt from 'bcrypt';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { SDK_RELEASE } from '../src/config/sdk-endpoints.js';
 import { Simulator } from '../src/simulator/server.js';
 import { parseExposition } from './support/exposition.js';
 import { demoInstances, NEVER } from './support/stack.js';
@@ -73,9 +75,35 @@ describe('command line', () => {
     expect(stderr).toContain('usage: huaweicloud-db-exporter --config <file>');
   });
 
-  it('--check-config accepts a valid file', async () => {
-    const { status, stdout } = await run(['--check-config', '--config', configFile('valid.yaml', validDocument())], { TEST_AK: 'ak', TEST_SK: 'sk' });
+  it('--help and -h print the usage and every flag on stdout, exit 0, and need no configuration', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { status, stdout, stderr } = await run([flag, '--config', join(dir, 'no-such-file.yaml')]);
+      expect({ flag, status, stderr }).toEqual({ flag, status: 0, stderr: '' });
+      expect(stdout.startsWith('usage: huaweicloud-db-exporter --config <file>')).toBe(true);
+      for (const option of ['--config', '--check-config', '--once', '--log-level', '--web.enable-lifecycle', '--shard', '--total-shards', '--version', '-h, --help']) {
+        expect({ flag, option, listed: stdout.includes(`\n  ${option} `) }).toEqual({ flag, option, listed: true });
+      }
+    }
+  });
+
+  it('--check-config accepts a valid file, without warnings', async () => {
+    const { status, stdout, stderr } = await run(['--check-config', '--config', configFile('valid.yaml', validDocument())], { TEST_AK: 'ak', TEST_SK: 'sk' });
     expect(stdout).toContain('configuration is valid');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
+  it('--check-config warns on stderr, exit 0, about a project that polls nothing and a region the endpoint tables do not know', async () => {
+    const document = validDocument();
+    const [project] = document.projects as Array<Record<string, unknown>>;
+    document.projects = [project, { ...project, region: 'ap-southeast-9', gaussdb: { instances: [] }, taurusdb: { discover: false } }];
+    const path = configFile('warnings.yaml', document);
+    const { status, stdout, stderr } = await run(['--check-config', '--config', path], { TEST_AK: 'ak', TEST_SK: 'sk' });
+    expect(stdout).toContain('configuration is valid (2 project(s))');
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      `${path}: warning: projects[1]: polls nothing: no gaussdb or taurusdb instances are listed and discover is off for both`,
+      `${path}: warning: projects[1].region: "ap-southeast-9" is not a region of the endpoint tables (Huawei Cloud SDK ${SDK_RELEASE}): check its spelling, or give its endpoints`,
+    ]);
     expect(status).toBe(0);
   });
 
@@ -84,6 +112,10 @@ describe('command line', () => {
     ['a bad cron expression', (d) => { d.collectors = { session_overview: { schedule: '61 * * * *' } }; }, { TEST_AK: 'a', TEST_SK: 's' }, 'collectors.session_overview.schedule: invalid cron expression "61 * * * *"'],
     ['an unknown auth type', (d) => { (d.projects as Array<Record<string, unknown>>)[0]!.auth = { type: 'kerberos' }; }, {}, 'projects[0].auth.type:'],
     ['an unset environment variable', () => undefined, { TEST_AK: 'a' }, 'projects[0].auth.secret_key: environment variable TEST_SK is not set'],
+    ['top sessions on an endpoint open to all', (d) => {
+      d.web = { listen_address: '0.0.0.0:0' };
+      d.collectors = { ...(d.collectors as object), htap_processes: { schedule: NEVER, top_sessions: 5 } };
+    }, { TEST_AK: 'a', TEST_SK: 's' }, 'collectors.htap_processes.top_sessions: is 5, but /sessions would show SQL text to anyone who reaches 0.0.0.0:0'],
   ];
   it.each(broken)('%s exits 2 naming the field, at start-up and with --check-config', async (_what, breakIt, env, message) => {
     const document = validDocument();
@@ -95,6 +127,16 @@ describe('command line', () => {
       expect(stderr).toContain(message);
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
+  });
+
+  it('--check-config accepts top sessions on an open address behind basic auth', async () => {
+    const document = validDocument();
+    document.web = { listen_address: '0.0.0.0:0', config_file: configFile('web-auth.yaml', `basic_auth_users:\n  prometheus: ${bcrypt.hashSync('pw', 4)}\n`) };
+    document.collectors = { ...(document.collectors as object), htap_processes: { schedule: NEVER, top_sessions: 5 } };
+    const { status, stdout, stderr } = await run(['--check-config', '--config', configFile('top-auth.yaml', document)], { TEST_AK: 'a', TEST_SK: 's' });
+    expect(stderr).toBe('');
+    expect(stdout).toContain('configuration is valid');
+    expect(status).toBe(0);
   });
 
   const project0 = (d: Record<string, unknown>): Record<string, unknown> => (d.projects as Array<Record<string, unknown>>)[0] ?? {};

@@ -3,6 +3,7 @@
 // generated from must come with the regenerated file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { renderValuesSchema, VALUES_SCHEMA } from './chart/values-schema.js';
 import { renderMetricsReference } from './docs/metrics-reference.js';
 
 export interface GeneratedFile {
@@ -13,6 +14,7 @@ export interface GeneratedFile {
 
 export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: 'docs/metrics.md', render: renderMetricsReference },
+  { path: VALUES_SCHEMA, render: renderValuesSchema },
 ];
 
 /** The repository's root, from build/tools/ as from tools/ (under ts-jest). */

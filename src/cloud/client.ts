@@ -53,13 +53,13 @@ export class ProjectClient implements ProjectApi {
     const url = endpointUrl(base, path);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics, breaker } = this.options;
-    const attempt = (): Promise<JsonAnswer> => (breaker
-      ? breaker.guard(() => this.attempt(api, url, signal, select), signal) : this.attempt(api, url, signal, select));
+    const attempt = (retry: number): Promise<JsonAnswer> =>
+      (breaker ? breaker.guard(() => this.attempt(api, url, signal, retry, select), signal) : this.attempt(api, url, signal, retry, select));
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
     return withRetries(
-      () => limiter.run(() => globalLimiter.run(attempt, signal), signal),
+      (retry) => limiter.run(() => globalLimiter.run(() => attempt(retry), signal), signal),
       retryPolicy,
       signal,
       () => metrics.apiRetries.inc({ api }),
@@ -69,7 +69,8 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, select: Selection | undefined): Promise<JsonAnswer> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, retry: number,
+    select: Selection | undefined): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -78,7 +79,7 @@ export class ProjectClient implements ProjectApi {
     };
     for (let replayed = false; ; replayed = true) {
       const sent = { ...headers, ...(await auth.headers({ method: 'GET', url, headers }, signal)) };
-      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal });
+      const response = await transport.send({ api, method: 'GET', url, headers: sent, signal, retry });
       if (response.status >= 200 && response.status < 300) {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);

@@ -98,9 +98,9 @@ export class IamTokenAuthenticator implements Authenticator {
       },
     });
     const url = endpointUrl(this.iamEndpoint, '/v3/auth/tokens?nocatalog=true');
-    const answer = await withRetries(async () => {
+    const answer = await withRetries(async (retry) => {
       const response = await this.transport.send({
-        api: IAM_API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' },
+        api: IAM_API, method: 'POST', url, body, headers: { 'Content-Type': 'application/json;charset=utf8' }, retry,
       });
       if (response.status !== 201 && response.status !== 200) {
         throw cloudErrorFromAnswer(IAM_API, response.status, response.body, response.requestId, response.headers['retry-after']);

@@ -24,7 +24,8 @@ export function retryDelayMs(error: unknown, attempt: number, policy: RetryPolic
 }
 
 export async function withRetries<T>(
-  attempt: () => Promise<T>,
+  /** called with 0, then with 1, 2, ... for each retry */
+  attempt: (retry: number) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal | undefined,
   onRetry: (error: unknown) => void,
@@ -32,7 +33,7 @@ export async function withRetries<T>(
 ): Promise<T> {
   for (let tries = 0; ; tries += 1) {
     try {
-      return await attempt();
+      return await attempt(tries);
     } catch (error) {
       if (tries >= policy.retries || !retryable(error) || signal?.aborted) throw error;
       onRetry(error);

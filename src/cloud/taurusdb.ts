@@ -33,6 +33,8 @@ export interface HtapInstanceList {
 
 /** One session; its id and SQL text are dropped on arrival (unbounded, and possibly sensitive). */
 export interface HtapProcess {
+  /** the session (connection) id; empty when the answer has none */
+  id: string;
   user: string;
   host: string;
   state: string;
@@ -40,6 +42,8 @@ export interface HtapProcess {
   command: string;
   /** undefined when the answer did not carry it usably: counted, but not in durations */
   durationSeconds?: number;
+  /** `sql_statement`: the statement running; empty for an idle session. Never a label or a log field. */
+  sql: string;
 }
 
 const HTAP_API = 'taurusdb_htap';
@@ -154,12 +158,15 @@ function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefin
   const raw = read.entry(entry, 'process_list[]');
   if (raw === undefined) return undefined;
   return {
+    // a string in the SDK's model; some answers carry a number, as the page signature allows
+    id: typeof raw.id === 'number' ? String(raw.id) : read.label(raw.id, 'process_list[].id') ?? '',
     user: read.label(raw.user, 'process_list[].user') ?? '',
     host: read.label(raw.host, 'process_list[].host') ?? '',
     state: read.label(raw.state, 'process_list[].state') ?? '',
     database: read.label(raw.database, 'process_list[].database') ?? '',
     command: read.label(raw.command, 'process_list[].command') ?? '',
     durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
+    sql: read.label(raw.sql_statement, 'process_list[].sql_statement') ?? '',
   };
 }
 

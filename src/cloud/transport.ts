@@ -13,6 +13,7 @@ import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { TransportError } from './errors.js';
+import type { Logger } from '../log.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 
 export interface TransportOptions {
@@ -22,6 +23,8 @@ export interface TransportOptions {
   /** sockets per endpoint; the project's concurrency bound */
   maxSockets: number;
   metrics: ExporterMetrics;
+  /** at debug level, one line per request (never its headers or body) */
+  log?: Logger;
 }
 
 export interface HttpRequest {
@@ -31,6 +34,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** 0 for the first attempt, n for the n-th retry: for the debug log */
+  retry?: number;
 }
 
 export interface HttpResponse {
@@ -51,14 +56,23 @@ export class HttpTransport {
   constructor(private readonly options: TransportOptions) {}
 
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const { metrics } = this.options;
+    const { metrics, log } = this.options;
     const stopTimer = metrics.apiRequestDuration.startTimer({ api: request.api });
+    const debug = log?.isLevelEnabled('debug') ? log : undefined;
+    const sent = { api: request.api, method: request.method, path: loggablePath(request.url), retry: request.retry ?? 0 };
+    const started = performance.now();
+    const elapsedMs = (): number => Math.round(performance.now() - started);
     try {
       const response = await this.exchange(request);
       metrics.apiRequests.inc({ api: request.api, code: String(response.status) });
+      debug?.debug({ ...sent, status: response.status, duration_ms: elapsedMs(), request_id: response.requestId }, 'api request');
       return response;
     } catch (error) {
       metrics.apiRequests.inc({ api: request.api, code: 'error' });
+      if (debug) {
+        const { code, requestId } = error instanceof TransportError ? error : { code: 'error', requestId: '' };
+        debug.debug({ ...sent, code, duration_ms: elapsedMs(), request_id: requestId }, 'api request');
+      }
       throw error;
     } finally {
       stopTimer();
@@ -140,4 +154,13 @@ export class HttpTransport {
     }
     return agent;
   }
+}
+
+/** Query parameters whose values are never logged (none of the APIs used sends one today). */
+const SECRET_PARAM = /token|secret|signature|password|credential|key/i;
+
+/** The request's path and query for a log line, with the value of any secret-looking parameter hidden. */
+export function loggablePath(url: URL): string {
+  const query = [...url.searchParams].map(([name, value]) => `${name}=${SECRET_PARAM.test(name) ? '[redacted]' : value}`);
+  return query.length > 0 ? `${url.pathname}?${query.join('&')}` : url.pathname;
 }

@@ -8,6 +8,8 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs'
 const GO_WHOLE = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
 const EXPORTER_WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+/** The longest a Node.js timer waits (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Go keeps a duration in an int64 of nanoseconds and refuses anything longer (about 292 years). */
 const GO_MAX_MS = 9_223_372_036_854.775;
 
@@ -52,7 +54,11 @@ const SYNTAX = {
  */
 export function durationSchema(syntax: DurationSyntax, minMs: number) {
   const { parse, example, expected } = SYNTAX[syntax];
-  return z.unknown().transform((value, ctx) => {
+  // What JSON Schema can say of it (the chart's values.schema.json is generated from this).
+  const jsonSchema = syntax === 'exporter'
+    ? { type: 'string', pattern: `^\\s*${EXPORTER_WHOLE.source.slice(1, -1)}\\s*$`, description: example }
+    : { description: example };
+  return z.unknown().meta(jsonSchema).transform((value, ctx) => {
     if (syntax === 'go' && value === 0) return 0;
     if (typeof value !== 'string') {
       ctx.issues.push({ code: 'custom', input: value, message: value === undefined ? 'required' : example });
@@ -65,6 +71,10 @@ export function durationSchema(syntax: DurationSyntax, minMs: number) {
     }
     if (ms < minMs) {
       ctx.issues.push({ code: 'custom', input: value, message: `must be at least ${minMs}ms` });
+      return z.NEVER;
+    }
+    if (ms > MAX_TIMER_MS) {
+      ctx.issues.push({ code: 'custom', input: value, message: `must be at most ${MAX_TIMER_MS}ms (about 24 days), the longest a timer can wait` });
       return z.NEVER;
     }
     return ms;

@@ -42,6 +42,22 @@ export function nonEmpty() {
   return z.string().min(1, { error: 'must not be empty' });
 }
 
+const CRON_FIELDS = [
+  ['minute', '0-59'], ['hour', '0-23'], ['day-of-month', '1-31'], ['month', '1-12 or jan-dec'], ['day-of-week', '0-7 or sun-sat'],
+] as const;
+
+/** Each field of a 5- or 6-field expression that node-cron refuses on its own, named with its range. */
+function wrongCronFields(expression: string): string[] {
+  const fields = expression.trim().split(/\s+/);
+  const names = fields.length === 6 ? [['second', '0-59'] as const, ...CRON_FIELDS] : CRON_FIELDS;
+  return fields.flatMap((field, i) => {
+    // The field alone, every other one `*`: node-cron then judges only this one.
+    const alone = fields.map((other, j) => (j === i ? other : '*')).join(' ');
+    const [name, range] = names[i] ?? ['field', ''];
+    return cron.validate(alone) ? [] : [`the ${name} field ${JSON.stringify(field)} is malformed or out of range (${range})`];
+  });
+}
+
 export function cronSchedule(fallback: string) {
   return z
     .string()
@@ -53,9 +69,11 @@ export function cronSchedule(fallback: string) {
           message: `invalid cron expression ${JSON.stringify(expression)}: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field`,
         });
       } else if (!cron.validate(expression)) {
+        const wrong = wrongCronFields(expression);
         ctx.addIssue({
           code: 'custom',
-          message: `invalid cron expression ${JSON.stringify(expression)}: a field is malformed or out of range`,
+          message: `invalid cron expression ${JSON.stringify(expression)}: `
+            + (wrong.length > 0 ? wrong.join('; ') : 'the fields do not combine into a schedule'),
         });
       }
     })

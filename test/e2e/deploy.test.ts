@@ -19,10 +19,12 @@ const ALERTS = join(CHART, 'files', 'alerts.yaml');
 const DASHBOARD = join(CHART, 'files', 'dashboard.json');
 const RULE_TESTS = join(ROOT, 'test', 'e2e', 'rules', 'alerts_test.yaml');
 const CONFIG_PATH = '/etc/huaweicloud-db-exporter/config.yaml';
+/** The defaults plus the one project a user must add (test/e2e/chart/one-project.yaml). */
+const ONE_PROJECT = join(ROOT, 'test', 'e2e', 'chart', 'one-project.yaml');
 
 /** `helm template` with the given flags, parsed into its documents. */
 function template(...flags: string[]): { docs: Doc[]; text: string } {
-  const res = runTool('helm', ['template', 'hwc', CHART, '--namespace', 'observability', ...flags], { cwd: ROOT });
+  const res = runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--namespace', 'observability', '-f', ONE_PROJECT, ...flags], { cwd: ROOT });
   if (res.status !== 0) throw new Error(`helm template ${flags.join(' ')} failed (${res.status}):\n${res.stderr}`);
   const parsed = parseAllDocuments(res.stdout);
   const docs: Doc[] = [];
@@ -128,8 +130,20 @@ describe('Dockerfile', () => {
 });
 
 describe('Helm chart', () => {
-  test('helm lint --strict passes with the default values', () => {
-    const res = runTool('helm', ['lint', '--strict', CHART]);
+  test('a default install fails at once and says what to set (instead of pods that crash-loop)', () => {
+    for (const args of [['install', '--dry-run=client', 'hwc', CHART], ['template', 'hwc', CHART]]) {
+      const res = runTool('helm', args);
+      expect({ args, status: res.status === 0 ? 0 : 'refused' }).toEqual({ args, status: 'refused' });
+      expect(res.stderr + res.stdout).toContain('config.projects is empty: the exporter needs at least one (region, project) to poll');
+      expect(res.stderr + res.stdout).toContain('auth: {type: aksk, access_key: "${HWC_ACCESS_KEY}"');
+    }
+  });
+
+  test('helm lint --strict passes with the defaults alone and with one project', () => {
+    const defaults = runTool('helm', ['lint', '--strict', CHART]);
+    expect(defaults.stderr + defaults.stdout).toContain('0 chart(s) failed');
+    expect(defaults.stderr + defaults.stdout).not.toContain('icon is recommended');
+    const res = runTool('helm', ['lint', '--strict', CHART, '-f', ONE_PROJECT]);
     expect(res.stderr + res.stdout).toContain('0 chart(s) failed');
     expect(res.status).toBe(0);
   });
@@ -254,19 +268,21 @@ describe('Helm chart', () => {
     for (const e of env.filter((x) => str(x, 'name').startsWith('HWC_'))) expect(e.value).toBeUndefined();
   });
 
-  test('a literal secret in config is refused by the values schema', () => {
-    const res = runTool('helm', ['template', 'hwc', CHART,
-      '--set', 'config.projects[0].region=ap-southeast-1',
-      '--set', 'config.projects[0].project_id=p1',
-      '--set', 'config.projects[0].auth.type=aksk',
-      '--set', 'config.projects[0].auth.secret_key=plain-secret']);
+  test.each([
+    ['a misspelt key', ['--set', 'config.projects[0].gaussdb.instaces[0]=abc123in14'], /config\/projects\/0\/gaussdb.*instaces/s],
+    ['a duration in days', ['--set', 'config.http.timeout=1d'], /config\/http\/timeout/],
+    ['a literal secret', ['--set', 'config.projects[0].auth.secret_key=plain-secret'], /config\/projects\/0\/auth.*secret_key/s],
+  ])('the schema generated from the exporter\'s refuses %s, naming the path', (_what, flags, path) => {
+    const res = runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, ...flags]);
+    process.stdout.write(`chart-schema: helm template ${flags.join(' ')}: exit ${res.status}: ${res.stderr.trim().split('\n').slice(0, 4).join(' | ')}\n`);
     expect(res.status).not.toBe(0);
-    expect(res.stderr).toContain('secret_key');
+    expect(res.stderr).toMatch(path);
+    expect(res.stderr).not.toContain('plain-secret');
   });
 
   test('values outside the schema are refused', () => {
-    expect(runTool('helm', ['template', 'hwc', CHART, '--set', 'replicaCount=two']).status).not.toBe(0);
-    expect(runTool('helm', ['template', 'hwc', CHART, '--set', 'serviceMonitr.enabled=true']).status).not.toBe(0);
+    expect(runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'replicaCount=two']).status).not.toBe(0);
+    expect(runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'serviceMonitr.enabled=true']).status).not.toBe(0);
   });
 
   test('auth.existingSecret: no chart Secret, env from the existing one with its key names', () => {
@@ -421,10 +437,10 @@ describe('Helm chart: sharding and discovery', () => {
 
   test('sharding values are validated: replicas at least 1, no unknown keys, a ClusterIP Service', () => {
     for (const flags of [['--set', 'sharding.replicas=0'], ['--set', 'sharding.replicas=two'], ['--set', 'sharding.shards=2']]) {
-      const res = runTool('helm', ['template', 'hwc', CHART, '--set', 'sharding.enabled=true', ...flags]);
+      const res = runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'sharding.enabled=true', ...flags]);
       expect({ flags, status: res.status === 0 ? 0 : 'refused' }).toEqual({ flags, status: 'refused' });
     }
-    const nodePort = runTool('helm', ['template', 'hwc', CHART, '--set', 'sharding.enabled=true', '--set', 'service.type=NodePort']);
+    const nodePort = runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'sharding.enabled=true', '--set', 'service.type=NodePort']);
     expect(nodePort.status).not.toBe(0);
     expect(nodePort.stderr).toContain('service.type ClusterIP');
   });
@@ -455,7 +471,7 @@ describe('Helm chart: sharding and discovery', () => {
 
   test('discovery keys outside the values schema are refused', () => {
     const base = ['template', 'hwc', CHART, '--set', 'config.projects[0].region=r', '--set', 'config.projects[0].project_id=p',
-      '--set', 'config.projects[0].auth.type=token'];
+      '--set', 'config.projects[0].auth.type=token', '--set', 'config.projects[0].auth.token=${HWC_TOKEN}'];
     expect(runTool('helm', [...base, '--set', 'config.projects[0].gaussdb.discover=yes']).status).not.toBe(0);
     expect(runTool('helm', [...base, '--set', 'config.http.max_in_flight=0']).status).not.toBe(0);
     expect(runTool('helm', [...base, '--set', 'config.projects[0].taurusdb.discover=true']).status).toBe(0);

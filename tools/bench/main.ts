@@ -161,7 +161,10 @@ function benchConfig(sim: SimReady, options: Options): Config {
       session_overview: never,
       htap_instances: never,
       // The product's defaults.
-      htap_processes: { ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20 },
+      htap_processes: {
+        ...never, longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: false, maxLabelValues: 20,
+        topSessions: 0, topSessionsSqlChars: 200,
+      },
       discovery: never,
       grace_polls: 0,
     },
@@ -172,8 +175,8 @@ function benchConfig(sim: SimReady, options: Options): Config {
       projectId: p.projectId,
       endpoints: sim.endpoints,
       auth: { type: 'aksk' as const, accessKey: sim.credentials.accessKey, secretKey: sim.credentials.secretKey },
-      gaussdb: { instances: p.gaussdb, discover: false, include: undefined, exclude: undefined },
-      taurusdb: { instances: p.taurusdb, discover: false, include: undefined, exclude: undefined },
+      gaussdb: { instances: p.gaussdb, discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+      taurusdb: { instances: p.taurusdb, discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
     })),
   };
 }
@@ -493,7 +496,7 @@ async function main(): Promise<void> {
         exposition: () => exporter.store.current(),
         exporterMetrics: () => metrics.rendered(),
         ready: () => exporter.store.ready,
-        operator: { version, telemetryPath: '/metrics', status: exporter.status },
+        operator: { version, telemetryPath: '/metrics', status: exporter.status, sessions: exporter.sessions },
         reload: async () => [],
         lifecycleEnabled: () => false,
       }), '', { info: () => undefined, error: () => undefined });
