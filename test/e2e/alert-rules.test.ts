@@ -87,7 +87,7 @@ describe('the chart\'s PrometheusRule', () => {
     expect({ for: lock?.for, severity: get(lock, 'labels', 'severity') }).toEqual({ for: '1m', severity: 'critical' });
     expect(str(lock, 'expr').match(/> \d+/g)).toEqual(['> 10', '> 10']);
     expect(rulesOf(groups).map((r) => r.alert)).not.toContain('HuaweiCloudGaussDBSlowSQLSessions');
-    expect(groups.map((g) => g.name)).toEqual(['huaweicloud-db-exporter', 'huaweicloud-db', 'huaweicloud-db-exporter-extra']);
+    expect(groups.map((g) => g.name)).toEqual(['huaweicloud-db-exporter', 'huaweicloud-db', 'huaweicloud-db-exporter-credentials', 'huaweicloud-db-exporter-extra']);
     expect(promtool(groups, 'chart_test.yaml')).toContain('SUCCESS');
   });
 
