@@ -7,6 +7,7 @@
 // instance discovery.
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorFields } from './cloud/errors.js';
+import { MAX_TIMER_MS } from './config/duration.js';
 import type { ScheduledCollector } from './collectors/collector.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
@@ -113,8 +114,6 @@ export class Scheduler {
   }
 }
 
-/** The longest delay a Node timer takes; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Runs `work` with a signal that aborts when `parent` does (with its reason) or `deadlineMs`

@@ -47,7 +47,7 @@ async function serve(name: string, web: Record<string, unknown>, flags: string[]
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const records = (): Array<Record<string, unknown>> => output.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!output.includes('"msg":"poll finished"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const url = records().find((r) => r.msg === 'serving')?.url;
   if (typeof url !== 'string') throw new Error(`no serving line:\n${output}`);
@@ -58,7 +58,7 @@ async function sighupReloads(served: Served): Promise<number> {
   const count = (): number => served.records().filter((r) => r.msg === 'configuration reloaded').length;
   const before = count();
   served.child.kill('SIGHUP');
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (count() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return count() - before;
 }
@@ -86,5 +86,5 @@ describe('lifecycle API', () => {
     } finally {
       await stop(served);
     }
-  }, 20_000);
+  }, 50_000);
 });

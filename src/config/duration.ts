@@ -8,6 +8,8 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs'
 const GO_WHOLE = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
 const EXPORTER_WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+/** The longest a Node.js timer waits (2^31-1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Go keeps a duration in an int64 of nanoseconds and refuses anything longer (about 292 years). */
 const GO_MAX_MS = 9_223_372_036_854.775;
 
@@ -69,6 +71,10 @@ export function durationSchema(syntax: DurationSyntax, minMs: number) {
     }
     if (ms < minMs) {
       ctx.issues.push({ code: 'custom', input: value, message: `must be at least ${minMs}ms` });
+      return z.NEVER;
+    }
+    if (ms > MAX_TIMER_MS) {
+      ctx.issues.push({ code: 'custom', input: value, message: `must be at most ${MAX_TIMER_MS}ms (about 24 days), the longest a timer can wait` });
       return z.NEVER;
     }
     return ms;

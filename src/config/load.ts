@@ -2,11 +2,10 @@
 // `*_file` secrets and fills in defaults) → `Config`. Every problem found is reported at once,
 // each prefixed with its path in the file; nothing half-valid is ever returned.
 
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { issueProblems, inFileOrder, parseYaml } from './document.js';
 import { configErrorMap } from './error-map.js';
-import { fileError } from './files.js';
+import { fileError, MAX_CONFIG_FILE_BYTES, readSmallFile } from './files.js';
 import { interpolate } from './interpolate.js';
 import { ConfigError, isUnder, type Problem } from './problems.js';
 import { configSchema } from './schema.js';
@@ -20,7 +19,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   const file = resolve(path);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallFile(file, MAX_CONFIG_FILE_BYTES);
   } catch (error) {
     throw new ConfigError([`${path}: cannot read the configuration file: ${fileError(error)}`]);
   }

@@ -3,14 +3,14 @@
 // Every section is built by its own function; a later key (discovery, sharding, ...) is one
 // more entry in the section's object and one more line in its transform.
 
-import { readFileSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { COLLECTOR_DEFINITIONS } from '../collectors/index.js';
 import { always, boolean, integer, list, nonEmpty, scheduleSection, section } from './fields.js';
 import { defaultEndpoints, normalizeEndpoint } from './endpoints.js';
-import { fileError } from './files.js';
+import { fileError, readSmallFileSync } from './files.js';
 import { SDK_RELEASE } from './sdk-endpoints.js';
 import type {
   AuthConfig,
@@ -54,7 +54,7 @@ function secretFile(options: SchemaOptions) {
     const path = resolve(options.baseDir, file);
     let content: string;
     try {
-      content = readFileSync(path, 'utf8');
+      content = readSmallFileSync(path);
     } catch (error) {
       ctx.issues.push({ code: 'custom', input: file, message: `cannot read ${JSON.stringify(path)}: ${fileError(error)}` });
       return z.NEVER;
@@ -294,13 +294,28 @@ const nameRegex = z.string().transform((source, ctx) => {
   }
 });
 
+/** A number written unquoted (`0`, the default enterprise project; a tag value `3`) is meant as text. */
+function asText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (typeof value === 'number' ? String(value) : value), schema);
+}
+
+/** Tags to match, `key: value`. */
+const tagMatch = z.preprocess((value) => value ?? {}, z.record(z.string().min(1, { error: 'a tag key must not be empty' }), asText(z.string())))
+  .transform((tags) => new Map(Object.entries(tags)));
+
 const engineSchema = section(z.strictObject({
   instances: list(instanceRefSchema),
   discover: boolean().default(false),
   include: nameRegex.optional(),
   exclude: nameRegex.optional(),
+  enterprise_project_ids: list(asText(nonEmpty())),
+  include_tags: tagMatch,
+  exclude_tags: tagMatch,
+  tags_allowlist: list(nonEmpty()),
 })).transform((engine): EngineConfig => ({
   instances: engine.instances, discover: engine.discover, include: engine.include, exclude: engine.exclude,
+  enterpriseProjectIds: engine.enterprise_project_ids, includeTags: engine.include_tags, excludeTags: engine.exclude_tags,
+  tagsAllowlist: engine.tags_allowlist,
 }));
 
 function endpoint() {

@@ -3,11 +3,10 @@
 // that OpenSSL takes, and kept out of logs. Also the node:tls options they become, which the
 // check needs as much as the server does.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import tls from 'node:tls';
 import { inspect } from 'node:util';
-import { fileError, fileStamp, type Seen } from './files.js';
+import { fileError, fileStamp, readSmallFile, type Seen } from './files.js';
 import type { Problem } from './problems.js';
 import type { TlsSettings, WebTlsConfig } from './web-config.js';
 
@@ -48,7 +47,7 @@ function source(fileKey: string, inlineKey: string, file: string | undefined, in
 async function readPem(from: PemSource, problems: Problem[]): Promise<string | undefined> {
   if (from.path === undefined) return from.inline;
   try {
-    return await readFile(from.path, 'utf8');
+    return await readSmallFile(from.path);
   } catch (error) {
     problems.push({ path: [SECTION, from.key], message: `cannot read ${JSON.stringify(from.path)}: ${fileError(error)}` });
     return undefined;

@@ -13,7 +13,6 @@
 //   seconds per check;
 // - `rate_limit.burst` must be at least 1 when an interval is set (Go would refuse everything);
 // - `http_server_config.http2` is accepted but the server speaks HTTP/1.1 only.
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { bcryptCost, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from '../server/basic-auth.js';
@@ -21,7 +20,7 @@ import { inFileOrder, issueProblems, parseYaml } from './document.js';
 import { durationSchema } from './duration.js';
 import { configErrorMap } from './error-map.js';
 import { list, section } from './fields.js';
-import { fileError, fileStamp, type Seen } from './files.js';
+import { fileError, fileStamp, MAX_CONFIG_FILE_BYTES, readSmallFile, type Seen } from './files.js';
 import { ConfigError, type Problem } from './problems.js';
 import { readTlsMaterial, TLS_VERSIONS, type TlsMaterial, type TlsVersionName } from './tls-material.js';
 
@@ -273,7 +272,7 @@ export async function readWebConfig(path: string, seen: Seen): Promise<WebConfig
   seen.stamps.push(await fileStamp(absolute));
   let fileText: string;
   try {
-    fileText = await readFile(absolute, 'utf8');
+    fileText = await readSmallFile(absolute, MAX_CONFIG_FILE_BYTES);
   } catch (error) {
     throw new WebConfigError([`${absolute}: cannot read the web config file: ${fileError(error)}`]);
   }
