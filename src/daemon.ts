@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { createHandler } from './server/http.js';
 import { createExporterServer } from './server/exporter-server.js';
+import { checkSessionsExposure } from './server/sessions-exposure.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -44,6 +45,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const reloadOnce = async (): Promise<string[]> => {
     try {
       const config = await loadConfig(configPath);
+      await checkSessionsExposure(config);
       lifecycle = config.web.enableLifecycle;
       const restarted = await exporter.reload(config);
       log.level = options.logLevel ?? config.logLevel;
@@ -63,12 +65,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const reload = coalesced(reloadOnce);
 
   const { web } = options.config;
+  await checkSessionsExposure(options.config);
   const server = await createExporterServer(createHandler({
     telemetryPath: web.telemetryPath,
     exposition: () => exporter.store.current(),
     exporterMetrics: () => metrics.rendered(),
     ready: () => exporter.store.ready,
-    operator: { version: options.version, telemetryPath: web.telemetryPath, status: exporter.status },
+    operator: { version: options.version, telemetryPath: web.telemetryPath, status: exporter.status, sessions: exporter.sessions },
     reload,
     lifecycleEnabled: () => options.enableLifecycle === true || lifecycle,
   }), web.configFile, log);

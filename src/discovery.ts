@@ -1,14 +1,16 @@
 // Which instances the collectors poll: the configured ones plus, for a project with
-// `discover: true`, every instance its service's list API shows whose name passes the
-// include/exclude filters; then only those in this replica's shard. Discovery runs on its own
+// `discover: true`, every instance its service's list API shows whose name, enterprise project
+// and tags pass the filters (include/exclude, enterprise_project_ids, include_tags/exclude_tags);
+// then only those in this replica's shard. Discovery runs on its own
 // schedule, and an instance that disappears from the list stops being polled at the next poll.
 import type { GaussDbApi } from './cloud/gaussdb.js';
 import type { CloudInstance } from './cloud/instance-list.js';
 import type { TaurusDbApi } from './cloud/taurusdb.js';
 import { errorFields } from './cloud/errors.js';
 import { isInstanceId, shownId, type IdRefused } from './cloud/ids.js';
-import type { GaussDbTarget, ProjectInfo, TargetSource, TaurusDbTarget } from './collectors/targets.js';
-import type { EngineConfig, InstanceRef, Service } from './config/types.js';
+import type { GaussDbTarget, ProjectInfo, TargetInstance, TargetSource, TaurusDbTarget } from './collectors/targets.js';
+import { tagLabels, type TagLabel } from './collectors/instance-tags.js';
+import type { EngineConfig, Service } from './config/types.js';
 import type { Logger } from './log.js';
 import type { ExporterMetrics } from './metrics/exporter-metrics.js';
 import type { Job } from './scheduler.js';
@@ -40,29 +42,45 @@ export interface ProjectTargets {
   taurusdb: { settings: EngineConfig; api: TaurusDbApi };
 }
 
+/** Whether discovery keeps an instance: its name, enterprise project and tags pass the filters. */
+export function discoveryKeeps(settings: EngineConfig, instance: CloudInstance): boolean {
+  const { include, exclude, enterpriseProjectIds, includeTags, excludeTags } = settings;
+  return (!include || include.test(instance.name)) && !(exclude?.test(instance.name) ?? false)
+    && (enterpriseProjectIds.length === 0 || enterpriseProjectIds.includes(instance.enterpriseProjectId))
+    && [...includeTags].every(([key, value]) => instance.tags.get(key) === value)
+    && ![...excludeTags].some(([key, value]) => instance.tags.get(key) === value);
+}
+
 /** One project's service: what is configured, what discovery last found. */
 class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {
-  private discovered: InstanceRef[] = [];
+  private discovered: TargetInstance[] = [];
+  private readonly tagLabels: readonly TagLabel[];
 
   constructor(
     readonly service: Service,
     readonly project: ProjectInfo,
     readonly settings: EngineConfig,
     private readonly list: (signal: AbortSignal) => Promise<CloudInstance[]>,
-    private readonly target: (instance: InstanceRef) => T,
+    private readonly target: (instance: TargetInstance) => T,
     private readonly refused: IdRefused,
-  ) {}
+  ) {
+    this.tagLabels = tagLabels(settings.tagsAllowlist);
+  }
 
-  /** Configured instances first (their names win), then discovered ones not configured. */
+  /**
+   * Configured instances first (their names win, with what discovery found of them), then
+   * discovered ones not configured.
+   */
   targets(shard: Shard): T[] {
-    const configured = new Set(this.settings.instances.map((i) => i.id));
-    return [...this.settings.instances, ...this.discovered.filter((i) => !configured.has(i.id))]
+    const discovered = new Map(this.discovered.map((i) => [i.id, i]));
+    const configured = this.settings.instances.map((i): TargetInstance => ({ ...discovered.get(i.id), id: i.id, name: i.name }));
+    const ids = new Set(configured.map((i) => i.id));
+    return [...configured, ...this.discovered.filter((i) => !ids.has(i.id))]
       .filter((instance) => inShard(instance.id, shard))
       .map(this.target);
   }
 
   async discover(signal: AbortSignal): Promise<number> {
-    const { include, exclude } = this.settings;
     const found = await this.list(signal);
     const seen = new Set<string>();
     const labels = { project_id: this.project.projectId, service: this.service };
@@ -73,8 +91,12 @@ class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {
         else return seen.add(i.id);
         return false;
       })
-      .filter((i) => (!include || include.test(i.name)) && !(exclude?.test(i.name) ?? false))
-      .map((i) => ({ id: i.id, name: i.name || i.id }));
+      .filter((i) => discoveryKeeps(this.settings, i)).map((i) => ({
+        id: i.id,
+        name: i.name || i.id,
+        enterpriseProjectId: i.enterpriseProjectId,
+        ...(this.tagLabels.length > 0 ? { tagLabels: this.tagLabels.map(({ key, label }) => [label, i.tags.get(key) ?? ''] as const) } : {}),
+      }));
     return this.discovered.length;
   }
 }

@@ -18,9 +18,10 @@ import { AdaptiveLimiter } from './cloud/limiter.js';
 import type { RetryPolicy } from './cloud/retry.js';
 import { TAURUSDB_APIS, TaurusDbApi } from './cloud/taurusdb.js';
 import { DEFAULT_MAX_BODY_BYTES, HttpTransport } from './cloud/transport.js';
-import type { ScheduledCollector } from './collectors/collector.js';
+import type { CollectorContext, ScheduledCollector } from './collectors/collector.js';
 import { HtapInventory } from './collectors/htap-inventory.js';
 import { COLLECTOR_DEFINITIONS } from './collectors/index.js';
+import { TopSessionsStore } from './collectors/top-sessions.js';
 import type { Config, ProjectConfig, ScheduleConfig } from './config/types.js';
 import { InstanceDirectory, SINGLE_SHARD, type ProjectTargets, type Shard } from './discovery.js';
 import type { Logger } from './log.js';
@@ -43,6 +44,8 @@ export class Exporter {
   readonly store: SnapshotStore;
   /** what the status page shows; carries over reloads like the store */
   readonly status = new StatusBoard();
+  /** what /sessions shows; carries over reloads too */
+  readonly sessions = new TopSessionsStore();
   private runtime: Runtime | undefined;
   private stopped = false;
   private readonly breakers: AuthBreakers;
@@ -117,7 +120,7 @@ export class Exporter {
   private build(config: Config): Runtime {
     const retryPolicy = defaultRetryPolicy(config);
     const { directory, collectors, transports } = buildPolling(config, {
-      metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy, breakers: this.breakers,
+      metrics: this.metrics, log: this.log, shard: this.shard, retryPolicy, breakers: this.breakers, sessions: this.sessions,
     });
     this.store.gracePolls = config.collectors.grace_polls;
     const jobs = collectors.map((collector) => collectorJob(collector, this.store, this.metrics, this.log, config.http.maxInFlight, this.status));
@@ -150,6 +153,7 @@ export interface PollingDeps {
   retryPolicy: RetryPolicy;
   /** the projects' authentication breakers; the exporter's outlive reloads */
   breakers?: AuthBreakers;
+  sessions?: TopSessionsStore;
 }
 
 /** What polls: per project a transport, an authenticator, a limiter and a client; the instance
@@ -185,7 +189,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
     };
   });
   const directory = new InstanceDirectory(projects, deps.shard, metrics, deps.log);
-  return { directory, collectors: collectorsFor(config, directory), transports };
+  return { directory, collectors: collectorsFor(config, { source: directory, inventory: new HtapInventory(directory.refused), sessions: deps.sessions }), transports };
 }
 
 export function authBreakers(metrics: ExporterMetrics, log: Logger): AuthBreakers {
@@ -214,8 +218,7 @@ function authenticator(project: ProjectConfig, transport: HttpTransport, retryPo
   }
 }
 
-function collectorsFor(config: Config, source: InstanceDirectory): ScheduledCollector[] {
-  const context = { source, inventory: new HtapInventory(source.refused) };
+function collectorsFor(config: Config, context: CollectorContext): ScheduledCollector[] {
   // The list pairs each definition with the section its own schema parsed (config/schema.ts).
   const { grace_polls: _everyCollector, ...perCollector } = config.collectors;
   const sections: Readonly<Record<string, ScheduleConfig>> = perCollector;

@@ -12,6 +12,7 @@ import { Exporter } from './exporter.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import { checkSessionsExposure } from './server/sessions-exposure.js';
 import { loadWebConfig, WebConfigError } from './config/web-config.js';
 
 const EXIT_CONFIG = 2;
@@ -51,6 +52,12 @@ async function main(argv: string[]): Promise<number> {
         return invalid(config.web.configFile, 'web configuration', error);
       }
     }
+    try {
+      await checkSessionsExposure(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return invalid(options.config, 'configuration', error);
+    }
     for (const warning of configWarnings(config)) process.stderr.write(`${options.config}: warning: ${warning}\n`);
     process.stdout.write(`${options.config}: configuration is valid (${config.projects.length} project(s))\n`);
     return 0;
@@ -87,6 +94,8 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
       enableLifecycle: options.enableLifecycle,
     });
   } catch (error) {
+    // the exporter's own file refused at start-up (top_sessions unprotected); the web config's problems are logged below
+    if (error instanceof ConfigError && !(error instanceof WebConfigError)) return invalid(options.config, 'configuration', error);
     // An invalid web config file is a bad configuration; a taken port is not.
     log.error({ address: config.web.listenAddress, web_config: config.web.configFile, error_msg: (error as Error).message }, 'cannot serve');
     return error instanceof WebConfigError ? EXIT_CONFIG : 1;

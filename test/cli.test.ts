@@ -1,6 +1,7 @@
 // The command line as users run it: the built dist/main.js in a child process (npm test builds
 // it first). Exit codes, messages naming the field, --once output and shutdown on SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import bcrypt from 'bcrypt';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,10 @@ describe('command line', () => {
     ['a bad cron expression', (d) => { d.collectors = { session_overview: { schedule: '61 * * * *' } }; }, { TEST_AK: 'a', TEST_SK: 's' }, 'collectors.session_overview.schedule: invalid cron expression "61 * * * *"'],
     ['an unknown auth type', (d) => { (d.projects as Array<Record<string, unknown>>)[0]!.auth = { type: 'kerberos' }; }, {}, 'projects[0].auth.type:'],
     ['an unset environment variable', () => undefined, { TEST_AK: 'a' }, 'projects[0].auth.secret_key: environment variable TEST_SK is not set'],
+    ['top sessions on an endpoint open to all', (d) => {
+      d.web = { listen_address: '0.0.0.0:0' };
+      d.collectors = { ...(d.collectors as object), htap_processes: { schedule: NEVER, top_sessions: 5 } };
+    }, { TEST_AK: 'a', TEST_SK: 's' }, 'collectors.htap_processes.top_sessions: is 5, but /sessions would show SQL text to anyone who reaches 0.0.0.0:0'],
   ];
   it.each(broken)('%s exits 2 naming the field, at start-up and with --check-config', async (_what, breakIt, env, message) => {
     const document = validDocument();
@@ -122,6 +127,16 @@ describe('command line', () => {
       expect(stderr).toContain(message);
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
+  });
+
+  it('--check-config accepts top sessions on an open address behind basic auth', async () => {
+    const document = validDocument();
+    document.web = { listen_address: '0.0.0.0:0', config_file: configFile('web-auth.yaml', `basic_auth_users:\n  prometheus: ${bcrypt.hashSync('pw', 4)}\n`) };
+    document.collectors = { ...(document.collectors as object), htap_processes: { schedule: NEVER, top_sessions: 5 } };
+    const { status, stdout, stderr } = await run(['--check-config', '--config', configFile('top-auth.yaml', document)], { TEST_AK: 'a', TEST_SK: 's' });
+    expect(stderr).toBe('');
+    expect(stdout).toContain('configuration is valid');
+    expect(status).toBe(0);
   });
 
   const project0 = (d: Record<string, unknown>): Record<string, unknown> => (d.projects as Array<Record<string, unknown>>)[0] ?? {};

@@ -4,6 +4,7 @@
 import type { ProjectApi } from './api.js';
 import { AnswerReader } from './answer.js';
 import { listInstances, type CloudInstance } from './instance-list.js';
+import type { Selection } from './json-select.js';
 
 export interface HtapInstance {
   id: string;
@@ -32,6 +33,8 @@ export interface HtapInstanceList {
 
 /** One session; its id and SQL text are dropped on arrival (unbounded, and possibly sensitive). */
 export interface HtapProcess {
+  /** the session (connection) id; empty when the answer has none */
+  id: string;
   user: string;
   host: string;
   state: string;
@@ -39,6 +42,8 @@ export interface HtapProcess {
   command: string;
   /** undefined when the answer did not carry it usably: counted, but not in durations */
   durationSeconds?: number;
+  /** `sql_statement`: the statement running; empty for an idle session. Never a label or a log field. */
+  sql: string;
 }
 
 const HTAP_API = 'taurusdb_htap';
@@ -99,7 +104,7 @@ export class TaurusDbApi {
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages)`);
       const query = { limit: String(pageSize), offset: String(offset) };
-      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal }));
+      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: PROCESS_FIELDS }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
       const entries = read.list(body.process_list, 'process_list') ?? read.fail('process_list is missing or not a list');
       const signature = pageSignature(entries);
@@ -142,18 +147,26 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | u
   };
 }
 
+/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. */
+const PROCESS_FIELDS: Selection = {
+  process_list: { id: true, user: true, host: true, state: true, database: true, command: true, duration: true },
+};
+
 /** One session; undefined (and an anomaly) when the entry is not an object. */
 function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefined {
   // Field names are literals: this runs for every session of every poll.
   const raw = read.entry(entry, 'process_list[]');
   if (raw === undefined) return undefined;
   return {
+    // a string in the SDK's model; some answers carry a number, as the page signature allows
+    id: typeof raw.id === 'number' ? String(raw.id) : read.label(raw.id, 'process_list[].id') ?? '',
     user: read.label(raw.user, 'process_list[].user') ?? '',
     host: read.label(raw.host, 'process_list[].host') ?? '',
     state: read.label(raw.state, 'process_list[].state') ?? '',
     database: read.label(raw.database, 'process_list[].database') ?? '',
     command: read.label(raw.command, 'process_list[].command') ?? '',
     durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
+    sql: read.label(raw.sql_statement, 'process_list[].sql_statement') ?? '',
   };
 }
 

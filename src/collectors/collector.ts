@@ -6,6 +6,7 @@ import type { ScheduleConfig } from '../config/types.js';
 import type { GaugeFamily, Poll } from '../metrics/snapshot.js';
 import type { HtapInventory } from './htap-inventory.js';
 import type { TargetSource } from './targets.js';
+import type { TopSessionsStore } from './top-sessions.js';
 
 export interface Collector {
   /**
@@ -20,6 +21,8 @@ export interface CollectorContext {
   source: TargetSource;
   /** HTAP instances per TaurusDB instance: refreshed by htap_instances, read by htap_processes */
   inventory: HtapInventory;
+  /** where htap_processes keeps its top sessions for /sessions, when top_sessions is on */
+  sessions?: TopSessionsStore;
 }
 
 export interface CollectorDefinition<Name extends string = string, Settings extends ScheduleConfig = ScheduleConfig> {

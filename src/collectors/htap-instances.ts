@@ -8,7 +8,7 @@ import type { ScheduleConfig } from '../config/types.js';
 import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { labelValue } from './labels.js';
-import { instanceInfoFamily, pollInstances, type TargetSource } from './targets.js';
+import { instanceFamilies, pollInstances, type TargetSource } from './targets.js';
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
 
@@ -30,12 +30,12 @@ const HTAP_INSTANCE_RESTART_PENDING = gaugeFamily('huaweicloud_taurusdb_htap_ins
   '1 if the HTAP instance needs a reboot to apply changed parameters, else 0, as of the last poll.', PER_HTAP);
 const HTAP_INSTANCE_CREATED = gaugeFamily('huaweicloud_taurusdb_htap_instance_created_timestamp_seconds',
   'Unix time when the HTAP instance was created, as of the last poll.', PER_HTAP);
-const INSTANCE_INFO = instanceInfoFamily('taurusdb');
+const INSTANCE = instanceFamilies('taurusdb');
 
 export const HTAP_INSTANCES: CollectorDefinition<'htap_instances', ScheduleConfig> = {
   name: 'htap_instances',
   families: [HTAP_INSTANCES_TOTAL, HTAP_INSTANCES_LIMIT, HTAP_INSTANCE_INFO, HTAP_INSTANCE_STATUS,
-    HTAP_INSTANCE_NODES, HTAP_INSTANCE_FROZEN, HTAP_INSTANCE_RESTART_PENDING, HTAP_INSTANCE_CREATED, INSTANCE_INFO],
+    HTAP_INSTANCE_NODES, HTAP_INSTANCE_FROZEN, HTAP_INSTANCE_RESTART_PENDING, HTAP_INSTANCE_CREATED, INSTANCE.info, INSTANCE.tags],
   settings: scheduleSection('0 */5 * * * *'),
   create: ({ source, inventory }) => new HtapInstancesCollector(source, inventory),
 };
@@ -46,7 +46,7 @@ export class HtapInstancesCollector implements Collector {
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
     this.inventory.retain(targets.map((target) => target.instance.id));
-    await pollInstances(poll, targets, INSTANCE_INFO, async (target, samples) => {
+    await pollInstances(poll, targets, INSTANCE, async (target, samples) => {
       const list = await this.inventory.refresh(target, signal);
       const labels = { instance_id: target.instance.id };
       if (list.total !== undefined) samples.set(HTAP_INSTANCES_TOTAL, labels, list.total);

@@ -11,6 +11,7 @@ import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
 import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
 import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
+import { TopSessionsPoll, type TopSessionsStore } from './top-sessions.js';
 
 /** Sessions per request: the API's maximum, so the fewest calls. */
 const PROCESS_PAGE_SIZE = 100;
@@ -20,6 +21,8 @@ const MAX_PROCESS_PAGES = 100;
 const MAX_TRACKED_VALUES = 10_000;
 
 const PER_HTAP = ['instance_id', 'htap_instance_id'];
+/** top_sessions' ceiling: what a page can show and the memory stays small at (1,000 per instance) */
+const MAX_TOP_SESSIONS = 1000;
 
 /** `collectors.htap_processes`, resolved. */
 export interface HtapProcessesSettings {
@@ -31,6 +34,9 @@ export interface HtapProcessesSettings {
   byDatabase: boolean;
   byHost: boolean;
   maxLabelValues: number;
+  /** busy sessions kept per HTAP instance for /sessions; 0 keeps none */
+  topSessions: number;
+  topSessionsSqlChars: number;
 }
 
 const settings = section(
@@ -43,6 +49,9 @@ const settings = section(
     by_database: boolean().default(true),
     by_host: boolean().default(false),
     max_label_values: integer(1).default(20),
+    // SQL text can hold personal data: off unless asked for, and then only behind protection (server/sessions-exposure.ts)
+    top_sessions: integer(0, MAX_TOP_SESSIONS).default(0),
+    top_sessions_sql_chars: integer(1, 10_000).default(200),
   }),
 ).transform((collector): HtapProcessesSettings => ({
   schedule: collector.schedule,
@@ -52,6 +61,8 @@ const settings = section(
   byDatabase: collector.by_database,
   byHost: collector.by_host,
   maxLabelValues: collector.max_label_values,
+  topSessions: collector.top_sessions,
+  topSessionsSqlChars: collector.top_sessions_sql_chars,
 }));
 
 const SESSIONS = gaugeFamily('huaweicloud_taurusdb_htap_sessions',
@@ -87,12 +98,12 @@ export const HTAP_PROCESSES: CollectorDefinition<'htap_processes', HtapProcesses
   name: 'htap_processes',
   families: [SESSIONS, SESSION_MAX_DURATION, SESSIONS_LONG_RUNNING, ...BREAKDOWNS.map((b) => b.family)],
   settings,
-  create: ({ source, inventory }, resolved) => new HtapProcessesCollector(source, inventory, resolved),
+  create: ({ source, inventory, sessions }, resolved) => new HtapProcessesCollector(source, inventory, resolved, sessions),
 };
 
 export class HtapProcessesCollector implements Collector {
   constructor(private readonly source: TargetSource, private readonly inventory: HtapInventory,
-    private readonly settings: HtapProcessesSettings) {}
+    private readonly settings: HtapProcessesSettings, private readonly sessions?: TopSessionsStore) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
     const targets = this.source.taurusdb();
@@ -110,13 +121,17 @@ export class HtapProcessesCollector implements Collector {
         // Unknown HTAP instances cannot be polled; the htap_instances collector reports the failure.
       }
     }));
+    const top = this.sessions && new TopSessionsPoll(this.sessions, this.settings, poll.startedAt);
     await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
       const tally = new SessionTally(this.settings);
+      const longest = top?.heap();
       for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
-        for (const process of page) tally.add(process);
+        for (const process of page) if (tally.add(process)) longest?.offer(process);
       }
       tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
+      if (longest) top?.keep(describeTarget(target, htap.id), longest);
     });
+    top?.commit();
   }
 }
 
@@ -141,13 +156,16 @@ class SessionTally {
     }));
   }
 
-  add(process: HtapProcess): void {
+  /** Counts the session in; true when it is busy (its command is not an idle one). */
+  add(process: HtapProcess): boolean {
     // A session without a usable duration counts, but not towards durations or long-running.
     const duration = process.durationSeconds;
     const command = this.keywords.get(process.command);
+    const busy = !this.idleCommands.has(command);
     this.byStateCommand.add(duration, this.keywords.get(process.state), command);
-    if (duration !== undefined && duration >= this.settings.longRunningSeconds && !this.idleCommands.has(command)) this.longRunning += 1;
+    if (duration !== undefined && duration >= this.settings.longRunningSeconds && busy) this.longRunning += 1;
     for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
+    return busy;
   }
 
   publish(samples: Samples, labels: Readonly<Record<string, string>>): void {

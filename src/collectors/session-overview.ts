@@ -4,7 +4,7 @@ import { gaugeFamily, type Poll } from '../metrics/snapshot.js';
 import { scheduleSection } from '../config/fields.js';
 import type { ScheduleConfig } from '../config/types.js';
 import type { Collector, CollectorDefinition } from './collector.js';
-import { instanceInfoFamily, pollInstances, type TargetSource } from './targets.js';
+import { instanceFamilies, pollInstances, type TargetSource } from './targets.js';
 
 const SESSIONS = gaugeFamily('huaweicloud_gaussdb_sessions',
   'Number of real-time sessions of the GaussDB instance (total_num), as of the last poll.', ['instance_id']);
@@ -14,11 +14,11 @@ const SESSIONS_SLOW_SQL = gaugeFamily('huaweicloud_gaussdb_sessions_slow_sql',
   'Number of real-time sessions running slow SQL on the GaussDB instance (slow_sql_num), as of the last poll.', ['instance_id']);
 const SESSIONS_LOCK_WAITING = gaugeFamily('huaweicloud_gaussdb_sessions_lock_waiting',
   'Number of real-time sessions waiting for a lock on the GaussDB instance (lock_num), as of the last poll.', ['instance_id']);
-const INSTANCE_INFO = instanceInfoFamily('gaussdb');
+const INSTANCE = instanceFamilies('gaussdb');
 
 export const SESSION_OVERVIEW: CollectorDefinition<'session_overview', ScheduleConfig> = {
   name: 'session_overview',
-  families: [SESSIONS, SESSIONS_ACTIVE, SESSIONS_SLOW_SQL, SESSIONS_LOCK_WAITING, INSTANCE_INFO],
+  families: [SESSIONS, SESSIONS_ACTIVE, SESSIONS_SLOW_SQL, SESSIONS_LOCK_WAITING, INSTANCE.info, INSTANCE.tags],
   settings: scheduleSection('*/30 * * * * *'),
   create: ({ source }) => new SessionOverviewCollector(source),
 };
@@ -27,7 +27,7 @@ export class SessionOverviewCollector implements Collector {
   constructor(private readonly source: TargetSource) {}
 
   async collect(poll: Poll, signal: AbortSignal): Promise<void> {
-    await pollInstances(poll, this.source.gaussdb(), INSTANCE_INFO, async (target, samples) => {
+    await pollInstances(poll, this.source.gaussdb(), INSTANCE, async (target, samples) => {
       const overview = await target.api.sessionOverview(target.instance.id, signal);
       const labels = { instance_id: target.instance.id };
       // A count the answer did not carry usably has no series (docs/api-fields.md).

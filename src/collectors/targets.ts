@@ -13,15 +13,23 @@ export interface ProjectInfo {
   region: string;
 }
 
+/** An instance as polled: configured (id, name) and, once discovered, what its list entry said. */
+export interface TargetInstance extends InstanceRef {
+  /** `enterprise_project_id` of its list entry; undefined when not discovered */
+  enterpriseProjectId?: string;
+  /** its allow-listed tags as [label name, value], for `_instance_tags`; undefined without discovery or allowlist */
+  tagLabels?: ReadonlyArray<readonly [string, string]>;
+}
+
 export interface GaussDbTarget {
   project: ProjectInfo;
-  instance: InstanceRef;
+  instance: TargetInstance;
   api: GaussDbApi;
 }
 
 export interface TaurusDbTarget {
   project: ProjectInfo;
-  instance: InstanceRef;
+  instance: TargetInstance;
   api: TaurusDbApi;
 }
 
@@ -32,29 +40,44 @@ export interface TargetSource {
 
 type Target = GaussDbTarget | TaurusDbTarget;
 
-/** `huaweicloud_<service>_instance_info`: the configured name of an instance, joined on `instance_id`. */
-export function instanceInfoFamily(service: Service): GaugeFamily {
+/** The per-instance descriptive families of a service, published whatever the target's outcome. */
+export interface InstanceFamilies {
+  /** `huaweicloud_<service>_instance_info`: name, project, region and enterprise project, joined on `instance_id` */
+  info: GaugeFamily;
+  /** `huaweicloud_<service>_instance_tags`: the allow-listed tags of discovered instances, as `tag_<key>` labels */
+  tags: GaugeFamily;
+}
+
+export function instanceFamilies(service: Service): InstanceFamilies {
   const product = service === 'gaussdb' ? 'GaussDB' : 'TaurusDB';
-  return gaugeFamily(`huaweicloud_${service}_instance_info`,
-    `${product} instance known to the exporter (always 1), with its name, project and region, as of the last poll.`,
-    ['instance_id', 'name', 'project_id', 'region']);
+  return {
+    info: gaugeFamily(`huaweicloud_${service}_instance_info`,
+      `${product} instance known to the exporter (always 1), with its name, project, region and enterprise project (empty unless discovered), as of the last poll.`,
+      ['instance_id', 'name', 'project_id', 'region', 'enterprise_project_id']),
+    tags: gaugeFamily(`huaweicloud_${service}_instance_tags`,
+      `Tags of the discovered ${product} instance (always 1): one tag_<key> label per key of tags_allowlist, empty where the instance lacks the tag, as of the last discovery.`,
+      ['instance_id']),
+  };
 }
 
 /**
  * Polls each instance target as its own `poll.run`, so one failure marks only that target down.
- * The `_info` series goes to the poll's metadata first: it stays published while the target is
- * down, so an alert on `huaweicloud_db_up` can still name the instance.
+ * The `_info` and `_tags` series go to the poll's metadata first: they stay published while the
+ * target is down, so an alert on `huaweicloud_db_up` can still name the instance.
  */
-export async function pollInstances<T extends Target>(poll: Poll, targets: readonly T[], info: GaugeFamily,
+export async function pollInstances<T extends Target>(poll: Poll, targets: readonly T[], families: InstanceFamilies,
   fill: (target: T, samples: Samples) => Promise<void>): Promise<void> {
   for (const target of targets) {
-    poll.metadata.set(info, {
-      instance_id: target.instance.id,
-      name: labelValue(target.instance.name),
+    const { instance } = target;
+    poll.metadata.set(families.info, {
+      instance_id: instance.id,
+      name: labelValue(instance.name),
       project_id: target.project.projectId,
       region: target.project.region,
+      enterprise_project_id: instance.enterpriseProjectId ?? '',
     }, 1);
-    poll.described.set(target.instance.id, describeTarget(target));
+    if (instance.tagLabels) poll.metadata.set(families.tags, { instance_id: instance.id }, 1, instance.tagLabels);
+    poll.described.set(instance.id, describeTarget(target));
   }
   await poll.runEach(targets, (target) => target.instance.id, fill);
 }

@@ -295,13 +295,28 @@ const nameRegex = z.string().transform((source, ctx) => {
   }
 });
 
+/** A number written unquoted (`0`, the default enterprise project; a tag value `3`) is meant as text. */
+function asText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (typeof value === 'number' ? String(value) : value), schema);
+}
+
+/** Tags to match, `key: value`. */
+const tagMatch = z.preprocess((value) => value ?? {}, z.record(z.string().min(1, { error: 'a tag key must not be empty' }), asText(z.string())))
+  .transform((tags) => new Map(Object.entries(tags)));
+
 const engineSchema = section(z.strictObject({
   instances: list(instanceRefSchema),
   discover: boolean().default(false),
   include: nameRegex.optional(),
   exclude: nameRegex.optional(),
+  enterprise_project_ids: list(asText(nonEmpty())),
+  include_tags: tagMatch,
+  exclude_tags: tagMatch,
+  tags_allowlist: list(nonEmpty()),
 })).transform((engine): EngineConfig => ({
   instances: engine.instances, discover: engine.discover, include: engine.include, exclude: engine.exclude,
+  enterpriseProjectIds: engine.enterprise_project_ids, includeTags: engine.include_tags, excludeTags: engine.exclude_tags,
+  tagsAllowlist: engine.tags_allowlist,
 }));
 
 function endpoint() {

@@ -85,6 +85,14 @@ export interface EngineConfig {
   /** discovered instances are kept when their name matches `include` and not `exclude` */
   include: RegExp | undefined;
   exclude: RegExp | undefined;
+  /** discovered instances are kept when in one of these enterprise projects (empty: any) */
+  enterpriseProjectIds: string[];
+  /** discovered instances are kept when they carry every one of these tags (key → value) */
+  includeTags: ReadonlyMap<string, string>;
+  /** discovered instances carrying any of these tags (key → value) are left out */
+  excludeTags: ReadonlyMap<string, string>;
+  /** tag keys published as `tag_<key>` labels of `huaweicloud_<service>_instance_tags` (empty: no such series) */
+  tagsAllowlist: string[];
 }
 
 export interface ProjectConfig {

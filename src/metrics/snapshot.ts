@@ -37,14 +37,18 @@ function sampleLine(name: string, labels: ReadonlyArray<readonly [string, string
 export class Samples {
   private readonly lines = new Map<GaugeFamily, string>();
 
-  /** `labels` must hold a value for each of the family's label names. */
-  set(family: GaugeFamily, labels: Readonly<Record<string, string>>, value: number): void {
-    const pairs = family.labelNames.map((labelName): [string, string] => {
+  /**
+   * `labels` must hold a value for each of the family's label names. `extra` labels follow them,
+   * for a family whose further label names come from the configuration (instance tags).
+   */
+  set(family: GaugeFamily, labels: Readonly<Record<string, string>>, value: number,
+    extra: ReadonlyArray<readonly [string, string]> = []): void {
+    const pairs = family.labelNames.map((labelName): readonly [string, string] => {
       const labelValue = labels[labelName];
       if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
       return [labelName, labelValue];
     });
-    this.lines.set(family, (this.lines.get(family) ?? '') + sampleLine(family.name, pairs, value));
+    this.lines.set(family, (this.lines.get(family) ?? '') + sampleLine(family.name, [...pairs, ...extra], value));
   }
 
   linesOf(family: GaugeFamily): string {

@@ -29,7 +29,13 @@ export interface Overview {
   lockWaiting: number;
 }
 
-export interface GaussDbInstance {
+/** What the list APIs say of an instance's ownership: its enterprise project ("0" is the default one) and tags. */
+export interface Ownership {
+  enterpriseProjectId: string;
+  tags: Array<{ key: string; value: string }>;
+}
+
+export interface GaussDbInstance extends Ownership {
   id: string;
   name: string;
   /** list API status, e.g. ACTIVE */
@@ -57,7 +63,7 @@ export interface Session {
   durationAsString?: boolean;
 }
 
-export interface TaurusDbInstance {
+export interface TaurusDbInstance extends Ownership {
   id: string;
   name: string;
   /** list API status, e.g. ACTIVE */
@@ -328,19 +334,24 @@ export class HtapInstance {
 // ---------------------------------------------------------------------------------------------
 // The fleet
 
-export interface GaussDbInit {
+export interface GaussDbInit extends Partial<Ownership> {
   id?: string;
   name?: string;
   status?: string;
   overview?: Partial<Overview>;
 }
 
-export interface TaurusDbInit {
+export interface TaurusDbInit extends Partial<Ownership> {
   id?: string;
   name?: string;
   status?: string;
   maxHtap?: number;
 }
+
+/** The enterprise projects of the demo fleet besides the default one ("0"). */
+export const DEMO_ENTERPRISE_PROJECTS = { payments: '6d2b6a4e-5f0c-4c61-9d52-1b0f3a8e7c21', analytics: 'c93f2d18-7a4b-4e0f-b2d6-58e1a9c4f307' } as const;
+
+const tags = (entries: Record<string, string>): Ownership['tags'] => Object.entries(entries).map(([key, value]) => ({ key, value }));
 
 const REGIONS = ['ap-southeast-1', 'cn-north-4', 'ap-southeast-3', 'cn-east-3', 'af-south-1', 'la-south-2'];
 /** Seconds a tick moves the clock by default (the demo ticks every 10 s). */
@@ -408,12 +419,20 @@ export class Fleet {
       const project = fleet.addProject(region);
       const pid = project.projectId;
       const gauss = [
-        fleet.addGaussDb(pid, { name: 'orders-gauss', overview: { total: 36, active: 12, slowSql: 1, lockWaiting: 0 } }),
-        fleet.addGaussDb(pid, { name: 'payments-gauss', overview: { total: 140, active: 57, slowSql: 6, lockWaiting: 4 } }),
-        fleet.addGaussDb(pid, { name: 'reporting-gauss', overview: { total: 9, active: 2, slowSql: 0, lockWaiting: 0 } }),
-        fleet.addGaussDb(pid, { name: 'staging-gauss', overview: { total: 3, active: 0, slowSql: 0, lockWaiting: 0 } }),
+        fleet.addGaussDb(pid, {
+          name: 'orders-gauss', overview: { total: 36, active: 12, slowSql: 1, lockWaiting: 0 }, tags: tags({ env: 'prod', team: 'orders' }),
+        }),
+        fleet.addGaussDb(pid, {
+          name: 'payments-gauss', overview: { total: 140, active: 57, slowSql: 6, lockWaiting: 4 },
+          enterpriseProjectId: DEMO_ENTERPRISE_PROJECTS.payments, tags: tags({ env: 'prod', team: 'payments', 'cost-center': 'cc-4711' }),
+        }),
+        fleet.addGaussDb(pid, {
+          name: 'reporting-gauss', overview: { total: 9, active: 2, slowSql: 0, lockWaiting: 0 },
+          enterpriseProjectId: DEMO_ENTERPRISE_PROJECTS.analytics, tags: tags({ env: 'prod', team: 'bi' }),
+        }),
+        fleet.addGaussDb(pid, { name: 'staging-gauss', overview: { total: 3, active: 0, slowSql: 0, lockWaiting: 0 }, tags: tags({ env: 'staging' }) }),
       ];
-      const orders = fleet.addTaurusDb(pid, { name: 'orders', maxHtap: 10 });
+      const orders = fleet.addTaurusDb(pid, { name: 'orders', maxHtap: 10, tags: tags({ env: 'prod', team: 'orders' }) });
       const busy = fleet.addHtap(orders.id, {
         name: 'htap-orders-sr', engine: 'star-rocks', engineVersion: '3.1.11', haMode: 'Cluster', nodeNum: 6, sessionCount: 250,
       });
@@ -423,12 +442,14 @@ export class Fleet {
       const clickhouse = fleet.addHtap(orders.id, {
         name: 'htap-orders-ch', engine: 'click-house', engineVersion: '23.8.2.7', haMode: 'Cluster', nodeNum: 4,
       });
-      const billing = fleet.addTaurusDb(pid, { name: 'billing', maxHtap: 10 });
+      const billing = fleet.addTaurusDb(pid, {
+        name: 'billing', maxHtap: 10, enterpriseProjectId: DEMO_ENTERPRISE_PROJECTS.payments, tags: tags({ env: 'prod', team: 'payments' }),
+      });
       const frozen = fleet.addHtap(billing.id, {
         name: 'htap-billing-sr', engine: 'star-rocks', engineVersion: '3.1.11', haMode: 'Cluster', nodeNum: 3,
         status: 'abnormal', frozen: true, waitRestart: true, sessionCount: 12,
       });
-      const empty = fleet.addTaurusDb(pid, { name: 'inventory', maxHtap: 5 });
+      const empty = fleet.addTaurusDb(pid, { name: 'inventory', maxHtap: 5, tags: tags({ env: 'staging', team: 'orders' }) });
       return {
         projectId: pid,
         region,
@@ -522,6 +543,7 @@ export class Fleet {
     };
     const instance: GaussDbInstance = {
       id, name: init.name ?? `gauss-${id.slice(0, 4)}`, status: init.status ?? 'ACTIVE', overview, baseline: { ...overview },
+      enterpriseProjectId: init.enterpriseProjectId ?? '0', tags: init.tags ?? [],
     };
     project.gaussdb.push(instance);
     this.gaussById.set(id, { project, instance });
@@ -551,6 +573,7 @@ export class Fleet {
     this.requireFreeId(id);
     const instance: TaurusDbInstance = {
       id, name: init.name ?? `taurus-${id.slice(0, 4)}`, status: init.status ?? 'ACTIVE', maxHtap: init.maxHtap ?? 10, htap: [],
+      enterpriseProjectId: init.enterpriseProjectId ?? '0', tags: init.tags ?? [],
     };
     project.taurusdb.push(instance);
     this.taurusById.set(id, { project, instance });

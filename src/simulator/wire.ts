@@ -1,5 +1,6 @@
-// JSON bodies exactly as the real APIs send them (field names, types, nulls from the seed pages),
-// built from the fleet model. Wire-only details (IPs, node ids, VPC ids) derive from the instance
+// JSON bodies exactly as the real APIs send them (field names, types, nulls from the seed pages;
+// the instance lists as the SDK models type them, checked by test/simulator/wire.test.ts), built
+// from the fleet model. Wire-only details (IPs, node ids, VPC ids) derive from the instance
 // id so they are stable without being stored.
 
 import {
@@ -52,9 +53,9 @@ export function gaussDbListItem(instance: GaussDbInstance, project: Project): Js
     status: instance.status,
     private_ips: [ip],
     public_ips: [],
-    port: '8000',
+    port: 8000,
     type: 'Enterprise',
-    ha: { mode: 'enterprise', replication_mode: 'sync', consistency: 'strong', instance_mode: 'basic' },
+    ha: { replication_mode: 'sync', consistency: 'strong' },
     region: project.region,
     datastore: { type: 'GaussDB', version: '8.201' },
     created: listDate(created),
@@ -64,7 +65,7 @@ export function gaussDbListItem(instance: GaussDbInstance, project: Project): Js
     subnet_id: uuidFrom(r),
     security_group_id: uuidFrom(r),
     flavor_ref: 'gaussdb.opengauss.ee.dn.m6.2xlarge.8.in',
-    flavor_info: { vcpus: '8', ram: '64' },
+    flavor_info: { vcpu: 8, mem: 64 },
     volume: { type: 'ULTRAHIGH', size: 480 },
     switch_strategy: 'reliability',
     backup_strategy: { start_time: '19:00-20:00', keep_days: 7 },
@@ -76,12 +77,11 @@ export function gaussDbListItem(instance: GaussDbInstance, project: Project): Js
       role: n === 1 ? 'master' : 'slave',
       availability_zone: az,
     })),
-    enterprise_project_id: '0',
+    enterprise_project_id: instance.enterpriseProjectId,
     instance_mode: 'ha',
     time_zone: 'UTC+08:00',
     charge_info: { charge_mode: 'postPaid' },
-    dedicated_resource_id: '',
-    tags: [],
+    tags: instance.tags,
   };
 }
 
@@ -105,13 +105,14 @@ export function taurusDbListItem(instance: TaurusDbInstance, project: Project): 
     subnet_id: uuidFrom(r),
     security_group_id: uuidFrom(r),
     flavor_ref: 'gaussdb.mysql.xlarge.x86.4',
-    volume: { type: 'POOL', size: 100 },
+    flavor_info: { vcpus: '4', ram: '16' },
+    volume: { type: 'POOL', size: '100' },
     backup_strategy: { start_time: '18:00-19:00', keep_days: '7' },
-    enterprise_project_id: '0',
+    enterprise_project_id: instance.enterpriseProjectId,
     time_zone: 'UTC+08:00',
     charge_info: { charge_mode: 'postPaid' },
     dedicated_resource_id: '',
-    tags: [],
+    tags: instance.tags,
   };
 }
 

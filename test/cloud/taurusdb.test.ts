@@ -124,10 +124,11 @@ describe('TaurusDbApi.processPages', () => {
     expect(fake.offsets(PROCESS)).toEqual(['0', '2', '4']);
   });
 
-  it('keeps only the documented columns, dropping the session id and SQL text', async () => {
-    const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1)]));
+  it('reads every documented column; a numeric session id becomes a string, a missing SQL text empty', async () => {
+    const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1), session(2, { id: 7, sql_statement: null })]));
     expect(await allPages(new TaurusDbApi(fake))).toEqual([[
-      { user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10 },
+      { id: '1', user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10, sql: 'show full processlist' },
+      { id: '7', user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10, sql: '' },
     ]]);
   });
 

@@ -52,7 +52,7 @@ describe('HtapInstancesCollector', () => {
       `huaweicloud_taurusdb_htap_instance_restart_pending{${two}} 1`,
       `huaweicloud_taurusdb_htap_instance_created_timestamp_seconds{${one}} 1716364704.475`,
       `huaweicloud_taurusdb_htap_instance_created_timestamp_seconds{${two}} 1716344516.418`,
-      `huaweicloud_taurusdb_instance_info{instance_id="${T1}",name="${T1}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_taurusdb_instance_info{instance_id="${T1}",name="${T1}",project_id="${PROJECT_ID}",region="${REGION}",enterprise_project_id=""} 1`,
       `huaweicloud_db_up{collector="htap_instances",instance_id="${T1}"} 1`,
     ]);
     expect(store.current().text).toContain('# HELP huaweicloud_taurusdb_htap_instance_nodes Number of nodes of the HTAP instance, as of the last poll.\n');
@@ -92,7 +92,7 @@ describe('HtapInstancesCollector', () => {
     await pollInto(store, HTAP_INSTANCES, collector);
     const lines = sampleLines(store);
     expect(lines.filter((l) => l.includes(T2))).toEqual([
-      `huaweicloud_taurusdb_instance_info{instance_id="${T2}",name="${T2}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_taurusdb_instance_info{instance_id="${T2}",name="${T2}",project_id="${PROJECT_ID}",region="${REGION}",enterprise_project_id=""} 1`,
       `huaweicloud_db_up{collector="htap_instances",instance_id="${T2}"} 0`,
     ]);
     expect(lines).toContain(`huaweicloud_db_up{collector="htap_instances",instance_id="${T1}"} 1`);

@@ -14,6 +14,7 @@ const H1_LABELS = `instance_id="${T1}",htap_instance_id="${H1}"`;
 
 const SETTINGS: HtapProcessesSettings = {
   schedule: '*/30 * * * * *', longRunningSeconds: 60, idleCommands: ['sleep', 'daemon'], byUser: true, byDatabase: true, byHost: true, maxLabelValues: 20,
+  topSessions: 0, topSessionsSqlChars: 200,
 };
 
 const processPath = (htapId: string): string => `instances/${htapId}/htap/process`;

@@ -29,7 +29,7 @@ describe('SessionOverviewCollector', () => {
       `huaweicloud_gaussdb_sessions_active{instance_id="${A}"} 12`,
       `huaweicloud_gaussdb_sessions_slow_sql{instance_id="${A}"} 1`,
       `huaweicloud_gaussdb_sessions_lock_waiting{instance_id="${A}"} 0`,
-      `huaweicloud_gaussdb_instance_info{instance_id="${A}",name="orders",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_gaussdb_instance_info{instance_id="${A}",name="orders",project_id="${PROJECT_ID}",region="${REGION}",enterprise_project_id=""} 1`,
       `huaweicloud_db_up{collector="session_overview",instance_id="${A}"} 1`,
     ]);
     expect(store.current().text).toContain(
@@ -46,7 +46,7 @@ describe('SessionOverviewCollector', () => {
     await pollInto(store, SESSION_OVERVIEW, collector);
     expect(sampleLines(store).filter((l) => l.includes(B))).toEqual([
       `huaweicloud_gaussdb_sessions{instance_id="${B}"} 2`,
-      `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}",enterprise_project_id=""} 1`,
       `huaweicloud_db_up{collector="session_overview",instance_id="${B}"} 1`,
     ]);
     expect(fake.anomalies).toEqual(['active_num', 'slow_sql_num', 'lock_num'].map((f) => `gaussdb_session_overview ${f}`));
@@ -60,7 +60,7 @@ describe('SessionOverviewCollector', () => {
     await pollInto(store, SESSION_OVERVIEW, collector);
     const lines = sampleLines(store);
     expect(lines.filter((l) => l.includes(B))).toEqual([
-      `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}"} 1`,
+      `huaweicloud_gaussdb_instance_info{instance_id="${B}",name="${B}",project_id="${PROJECT_ID}",region="${REGION}",enterprise_project_id=""} 1`,
       `huaweicloud_db_up{collector="session_overview",instance_id="${B}"} 0`,
     ]);
     expect(lines).toContain(`huaweicloud_gaussdb_sessions{instance_id="${A}"} 2`);

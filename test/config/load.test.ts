@@ -57,6 +57,8 @@ const DEFAULT_CONFIG: Config = {
       byDatabase: true,
       byHost: false,
       maxLabelValues: 20,
+      topSessions: 0,
+      topSessionsSqlChars: 200,
     },
     discovery: { schedule: '0 */10 * * * *' },
     grace_polls: 2,
@@ -72,8 +74,8 @@ const DEFAULT_CONFIG: Config = {
         taurusdb: 'https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com',
       },
       auth: { type: 'aksk', accessKey: 'AKID', secretKey: 'SKVALUE' },
-      gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined },
-      taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined },
+      gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+      taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
     },
   ],
 };
@@ -108,6 +110,8 @@ collectors:
     by_database: false
     by_host: true
     max_label_values: 5
+    top_sessions: 10
+    top_sessions_sql_chars: 80
   discovery: { schedule: "0 0 * * * *" }
 http:
   timeout: 1m30s
@@ -129,6 +133,10 @@ projects:
       discover: true
       include: "^prod-"
       exclude: "-tmp$"
+      enterprise_project_ids: [0, b5c1e3f0-0e25-4a37-9a43-6f2ad7d3c9aa]
+      include_tags: { env: prod }
+      exclude_tags: { tier: 3, team: "" }
+      tags_allowlist: [env, team, cost-center]
       instances:
         - ${GAUSSDB_ID}
         - { id: 00000000000000000000000000other1in14, name: billing }
@@ -153,6 +161,8 @@ projects:
           byDatabase: false,
           byHost: true,
           maxLabelValues: 5,
+          topSessions: 10,
+          topSessionsSqlChars: 80,
         },
         discovery: { schedule: '0 0 * * * *' },
         grace_polls: 2,
@@ -170,8 +180,10 @@ projects:
           auth: { type: 'password', domain: 'my-account', user: 'monitoring', password: 'pw' },
           gaussdb: {
             instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }, { id: '00000000000000000000000000other1in14', name: 'billing' }], discover: true, include: /^prod-/, exclude: /-tmp$/,
+            enterpriseProjectIds: ['0', 'b5c1e3f0-0e25-4a37-9a43-6f2ad7d3c9aa'], includeTags: new Map([['env', 'prod']]),
+            excludeTags: new Map([['tier', '3'], ['team', '']]), tagsAllowlist: ['env', 'team', 'cost-center'],
           },
-          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined },
+          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
         },
         {
           region: 'af-south-1',
@@ -182,8 +194,8 @@ projects:
             taurusdb: 'https://gaussdb-mysql.af-south-1.myhuaweicloud.com',
           },
           auth: { type: 'token', token: 'tok' },
-          gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined },
-          taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined },
+          gaussdb: { instances: [], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+          taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
         },
       ],
     } satisfies Config);
@@ -634,8 +646,8 @@ describe('loadConfig', () => {
         {
           ...(DEFAULT_CONFIG.projects[0] as Config['projects'][number]),
           auth: { type: 'aksk', accessKey: 'AK', secretKey: 'SK' },
-          gaussdb: { instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }], discover: false, include: undefined, exclude: undefined },
-          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined },
+          gaussdb: { instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+          taurusdb: { instances: [{ id: TAURUSDB_ID, name: 'orders' }], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
         },
       ],
     });

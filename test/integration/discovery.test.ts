@@ -4,6 +4,7 @@ import type { Config } from '../../src/config/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Exporter } from '../../src/exporter.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
+import { DEMO_ENTERPRISE_PROJECTS } from '../../src/simulator/fleet.js';
 import { Simulator } from '../../src/simulator/server.js';
 import { parseExposition } from '../support/exposition.js';
 import { captureLogs } from '../support/logs.js';
@@ -52,6 +53,77 @@ describe('discovery', () => {
   }, 30_000);
 });
 
+describe('discovery by enterprise project and tags', () => {
+  it('keeps the instances of the listed enterprise projects and tags, labels them with the allow-listed tags and _info with the enterprise project', async () => {
+    const stack = await startStack({
+      name: 'integration-discovery-tags',
+      instances: () => ({ gaussdb: [], taurusdb: [] }),
+      engines: {
+        // reporting-gauss is in the analytics enterprise project, staging-gauss is tagged env=staging
+        gaussdb: {
+          discover: true, enterprise_project_ids: ['0', DEMO_ENTERPRISE_PROJECTS.payments], exclude_tags: { env: 'staging' },
+          tags_allowlist: ['env', 'team', 'cost-center', 'Team'],
+        },
+        // only billing is tagged team=payments
+        taurusdb: { discover: true, include_tags: { team: 'payments' }, tags_allowlist: ['team'] },
+      },
+      overrides: {
+        collectors: {
+          session_overview: { schedule: '* * * * * *' }, htap_instances: { schedule: '* * * * * *' },
+          htap_processes: { schedule: '0 0 1 1 *' }, discovery: { schedule: '0 0 1 1 *' },
+        },
+      },
+    });
+    cleanup.push(() => stack.stop());
+    await stack.ready();
+    const project = stack.sim.fleet.projects[0];
+    if (!project) throw new Error('no project');
+    const byName = (name: string): string => [...project.gaussdb, ...project.taurusdb].find((i) => i.name === name)?.id ?? '';
+    const text = (await stack.scrape()).text;
+    const { projectId, region } = project;
+    expect(upIds(text, 'session_overview').sort()).toEqual([byName('orders-gauss'), byName('payments-gauss')].sort());
+    expect(upIds(text, 'htap_instances')).toEqual([byName('billing')]);
+    const lines = (family: string): string[] => text.split('\n').filter((line) => line.startsWith(`${family}{`)).sort();
+    expect(lines('huaweicloud_gaussdb_instance_info')).toEqual([
+      `huaweicloud_gaussdb_instance_info{instance_id="${byName('orders-gauss')}",name="orders-gauss",project_id="${projectId}",region="${region}",enterprise_project_id="0"} 1`,
+      `huaweicloud_gaussdb_instance_info{instance_id="${byName('payments-gauss')}",name="payments-gauss",project_id="${projectId}",region="${region}",enterprise_project_id="${DEMO_ENTERPRISE_PROJECTS.payments}"} 1`,
+    ].sort());
+    // Label names as kube-state-metrics makes them: sorted keys, invalid characters to _, and
+    // "Team" and "team" (both tag_team) told apart by _conflict1 and _conflict2.
+    expect(lines('huaweicloud_gaussdb_instance_tags')).toEqual([
+      `huaweicloud_gaussdb_instance_tags{instance_id="${byName('orders-gauss')}",tag_team_conflict1="",tag_cost_center="",tag_env="prod",tag_team_conflict2="orders"} 1`,
+      `huaweicloud_gaussdb_instance_tags{instance_id="${byName('payments-gauss')}",tag_team_conflict1="",tag_cost_center="cc-4711",tag_env="prod",tag_team_conflict2="payments"} 1`,
+    ].sort());
+    expect(lines('huaweicloud_taurusdb_instance_tags')).toEqual([`huaweicloud_taurusdb_instance_tags{instance_id="${byName('billing')}",tag_team="payments"} 1`]);
+    expect(lines('huaweicloud_taurusdb_instance_info')).toEqual([
+      `huaweicloud_taurusdb_instance_info{instance_id="${byName('billing')}",name="billing",project_id="${projectId}",region="${region}",enterprise_project_id="${DEMO_ENTERPRISE_PROJECTS.payments}"} 1`,
+    ]);
+    expect(text).toContain(`huaweicloud_db_exporter_discovered_instances{project_id="${projectId}",service="gaussdb"} 2`);
+    expect(text).toContain(`huaweicloud_db_exporter_discovered_instances{project_id="${projectId}",service="taurusdb"} 1`);
+  }, 30_000);
+
+  it('keeps a configured instance and its name, adding what discovery found of it', async () => {
+    const stack = await startStack({
+      name: 'integration-discovery-tags-configured',
+      instances: (sim) => ({ gaussdb: [{ id: sim.fleet.demo?.lockingGaussDbId, name: 'pay' }, sim.fleet.demo?.gaussDbIds[0]], taurusdb: [] }),
+      engines: { gaussdb: { discover: true, include: '^payments-', tags_allowlist: ['team'] }, taurusdb: {} },
+      overrides: { collectors: { htap_processes: { schedule: '0 0 1 1 *' }, discovery: { schedule: '0 0 1 1 *' } } },
+    });
+    cleanup.push(() => stack.stop());
+    await stack.ready();
+    const demo = stack.sim.fleet.demo;
+    const payments = demo?.lockingGaussDbId ?? '';
+    const orders = demo?.gaussDbIds[0] ?? '';
+    const text = (await stack.scrape()).text;
+    // payments-gauss is configured as "pay" and discovered: the configured name, the discovered enterprise project and tags.
+    expect(text).toContain(`huaweicloud_gaussdb_instance_info{instance_id="${payments}",name="pay",project_id="${demo?.projectId}",region="ap-southeast-1",enterprise_project_id="${DEMO_ENTERPRISE_PROJECTS.payments}"} 1`);
+    expect(text).toContain(`huaweicloud_gaussdb_instance_tags{instance_id="${payments}",tag_team="payments"} 1`);
+    // orders-gauss is configured but left out by the discovery filter: nothing known of it beyond the file.
+    expect(text).toContain(`huaweicloud_gaussdb_instance_info{instance_id="${orders}",name="${orders}",project_id="${demo?.projectId}",region="ap-southeast-1",enterprise_project_id=""} 1`);
+    expect(text).not.toContain(`huaweicloud_gaussdb_instance_tags{instance_id="${orders}"`);
+  }, 30_000);
+});
+
 describe('sharding', () => {
   it('n shards together poll every instance exactly once', async () => {
     const sim = await Simulator.start({ fleet: { projects: 2, gaussdbPerProject: 30, taurusdbPerProject: 10, htapPerTaurus: 1, sessionsPerHtap: 5 } });
@@ -63,8 +135,8 @@ describe('sharding', () => {
       projects: sim.fleet.projects.map((p) => ({
         region: p.region, projectId: p.projectId, endpoints: sim.endpoints,
         auth: { type: 'aksk', accessKey: sim.credentials.accessKey, secretKey: sim.credentials.secretKey },
-        gaussdb: { instances: [], discover: true, include: undefined, exclude: undefined },
-        taurusdb: { instances: [], discover: true, include: undefined, exclude: undefined },
+        gaussdb: { instances: [], discover: true, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+        taurusdb: { instances: [], discover: true, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
       })),
     };
     const total = 3;

@@ -42,8 +42,8 @@ async function peakInFlight(projects: number, concurrency: number, maxInFlight: 
       projectId: `project${p}`,
       endpoints: { iam: endpoint, gaussdb: endpoint, taurusdb: endpoint },
       auth: { type: 'token' as const, token: 'fixed' },
-      gaussdb: { instances: Array.from({ length: 12 }, (_, i) => ({ id: `p${p}i${i}in14`, name: `i${i}` })), discover: false, include: undefined, exclude: undefined },
-      taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined },
+      gaussdb: { instances: Array.from({ length: 12 }, (_, i) => ({ id: `p${p}i${i}in14`, name: `i${i}` })), discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
+      taurusdb: { instances: [], discover: false, include: undefined, exclude: undefined, enterpriseProjectIds: [], includeTags: new Map(), excludeTags: new Map(), tagsAllowlist: [] },
     })),
   };
   peak = 0;

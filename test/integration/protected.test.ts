@@ -41,12 +41,12 @@ describe('protected endpoint', () => {
     expect(linesWithSecrets(stack.logs.lines(), [...stack.secrets, PASSWORD])).toEqual([]);
   });
 
-  it.each(['/', '/api/v1/targets'])('guards the operator page %s like /metrics', async (path) => {
+  it.each(['/', '/api/v1/targets', '/sessions', '/api/v1/sessions'])('guards the operator page %s like /metrics', async (path) => {
     const anonymous = await fetch(`${stack.daemon.url}${path}`);
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.text()).not.toContain('session_overview');
+    expect(await anonymous.text()).not.toMatch(/schema_version|<h1>/);
     const ok = await fetch(`${stack.daemon.url}${path}`, { headers: { authorization: basic('prometheus', PASSWORD) } });
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('session_overview');
+    expect(await ok.text()).toMatch(path.startsWith('/api/') ? /^\{\n {2}"schema_version": 1,/ : /<h1>/);
   });
 });

@@ -5,6 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Poll, SnapshotStore, gaugeFamily } from '../../src/metrics/snapshot.js';
 import { EXPOSITION_CONTENT_TYPE, createHandler } from '../../src/server/http.js';
+import { TopSessionsStore } from '../../src/collectors/top-sessions.js';
 import { StatusBoard } from '../../src/status/target-status.js';
 
 const FAMILY = gaugeFamily('test_value', 'A value.', ['instance_id']);
@@ -50,7 +51,7 @@ beforeAll(async () => {
       return { body, gzip: () => gzipSync(body) };
     },
     ready: () => store.ready,
-    operator: { version: '9.9.9', telemetryPath: '/metrics', status: board },
+    operator: { version: '9.9.9', telemetryPath: '/metrics', status: board, sessions: new TopSessionsStore() },
     reload: async () => {
       reloads += 1;
       return reloadProblems;

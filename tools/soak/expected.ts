@@ -118,14 +118,14 @@ export function expectedExposition(fleet: Fleet, settings: ExpectedSettings): Ex
       values.set(seriesKey('huaweicloud_gaussdb_sessions_active', id), g.overview.active);
       values.set(seriesKey('huaweicloud_gaussdb_sessions_slow_sql', id), g.overview.slowSql);
       values.set(seriesKey('huaweicloud_gaussdb_sessions_lock_waiting', id), g.overview.lockWaiting);
-      values.set(seriesKey('huaweicloud_gaussdb_instance_info', { ...id, name: plain(g.name), ...where }), 1);
+      values.set(seriesKey('huaweicloud_gaussdb_instance_info', { ...id, name: plain(g.name), ...where, enterprise_project_id: g.enterpriseProjectId }), 1);
       target('session_overview', id);
     }
     for (const t of project.taurusdb) {
       const id = { instance_id: t.id };
       values.set(seriesKey('huaweicloud_taurusdb_htap_instances', id), t.htap.length);
       values.set(seriesKey('huaweicloud_taurusdb_htap_instances_limit', id), t.maxHtap);
-      values.set(seriesKey('huaweicloud_taurusdb_instance_info', { ...id, name: plain(t.name), ...where }), 1);
+      values.set(seriesKey('huaweicloud_taurusdb_instance_info', { ...id, name: plain(t.name), ...where, enterprise_project_id: t.enterpriseProjectId }), 1);
       target('htap_instances', id);
       for (const h of t.htap) {
         const ids = { instance_id: t.id, htap_instance_id: h.id };

@@ -1,7 +1,10 @@
 // The operator's pages and their JSON twins, as routes for http.ts. Each answers from what the
 // status board (and the top-sessions store) hold; nothing here calls the cloud.
+import type { TopSessionsStore } from '../../collectors/top-sessions.js';
 import type { StatusBoard } from '../../status/target-status.js';
 import { PAGE_HEADERS } from './html.js';
+import { sessionsApi } from './sessions-api.js';
+import { sessionsPage } from './sessions-page.js';
 import { statusPage } from './status-page.js';
 import { targetsApi } from './targets-api.js';
 
@@ -9,6 +12,7 @@ export interface OperatorViews {
   version: string;
   telemetryPath: string;
   status: StatusBoard;
+  sessions: TopSessionsStore;
   /** the clock ages are measured against (tests pin it) */
   now?: () => number;
 }
@@ -30,5 +34,7 @@ export function operatorRoutes(views: OperatorViews): Array<[string, PageRoute]>
   return [
     ['/', () => ({ ...HTML_ANSWER, body: statusPage(views.status, context()) })],
     ['/api/v1/targets', () => ({ ...JSON_ANSWER, body: targetsApi(views.status, now()) })],
+    ['/sessions', (query) => ({ ...HTML_ANSWER, body: sessionsPage(views.sessions, context(), query.get('htap_instance_id') ?? undefined) })],
+    ['/api/v1/sessions', (query) => ({ ...JSON_ANSWER, body: sessionsApi(views.sessions, now(), query.get('htap_instance_id') ?? undefined) })],
   ];
 }
