@@ -1,5 +1,6 @@
 // What the service modules (gaussdb.ts, taurusdb.ts) need from the transport: one authenticated,
 // retried, concurrency-bounded JSON GET against a project's endpoint.
+import type { Selection } from './json-select.js';
 
 import type { Service } from '../config/types.js';
 import type { AnomalySink } from './anomalies.js';
@@ -10,6 +11,8 @@ export interface RequestOptions {
   query?: Record<string, string>;
   /** aborts the request (and its retries) when the poll's deadline passes */
   signal?: AbortSignal;
+  /** read only these fields of the answer; the others are skipped unparsed (large answers) */
+  select?: Selection;
 }
 
 /** A 2xx answer: its parsed body, and the cloud's X-Request-Id for any complaint about it. */

@@ -7,6 +7,7 @@ import type { JsonAnswer, ProjectApi, RequestOptions } from './api.js';
 import type { Authenticator } from './auth.js';
 import type { AuthBreaker } from './auth-breaker.js';
 import { BadResponseError, CloudApiError, TransportError, cloudErrorFromAnswer } from './errors.js';
+import { parseSelected, type Selection } from './json-select.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import { isRetryable, withRetries, type RetryPolicy } from './retry.js';
 import type { HttpTransport } from './transport.js';
@@ -45,7 +46,7 @@ export class ProjectClient implements ProjectApi {
     this.options.anomalies.answerAnomaly(api, field, requestId, signal);
   }
 
-  getJson(service: Service, path: string, { api, query, signal }: RequestOptions): Promise<JsonAnswer> {
+  getJson(service: Service, path: string, { api, query, signal, select }: RequestOptions): Promise<JsonAnswer> {
     const base = this.options.endpoints[service];
     // The schema refuses a project that uses a service without an endpoint.
     if (base === undefined) throw new Error(`no ${service} endpoint for region ${this.region}`);
@@ -53,7 +54,7 @@ export class ProjectClient implements ProjectApi {
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.append(key, value);
     const { limiter, globalLimiter, retryPolicy, metrics, breaker } = this.options;
     const attempt = (retry: number): Promise<JsonAnswer> =>
-      (breaker ? breaker.guard(() => this.attempt(api, url, signal, retry), signal) : this.attempt(api, url, signal, retry));
+      (breaker ? breaker.guard(() => this.attempt(api, url, signal, retry, select), signal) : this.attempt(api, url, signal, retry, select));
     // Every request of a poll, sent or waiting for a slot, listens on the poll's signal: many
     // listeners on it are expected, not a leak to warn about.
     if (signal) setMaxListeners(0, signal);
@@ -68,7 +69,8 @@ export class ProjectClient implements ProjectApi {
     );
   }
 
-  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, retry: number): Promise<JsonAnswer> {
+  private async attempt(api: string, url: URL, signal: AbortSignal | undefined, retry: number,
+    select: Selection | undefined): Promise<JsonAnswer> {
     const { auth, transport, limiter, metrics } = this.options;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -82,7 +84,8 @@ export class ProjectClient implements ProjectApi {
         limiter.succeeded();
         metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
         try {
-          return { body: JSON.parse(response.body) as unknown, requestId: response.requestId };
+          const body: unknown = select ? parseSelected(response.bytes, select) : JSON.parse(response.body);
+          return { body, requestId: response.requestId };
         } catch {
           throw new BadResponseError(api, 'body is not JSON', response.requestId);
         }

@@ -4,6 +4,7 @@
 import type { ProjectApi } from './api.js';
 import { AnswerReader } from './answer.js';
 import { listInstances, type CloudInstance } from './instance-list.js';
+import type { Selection } from './json-select.js';
 
 export interface HtapInstance {
   id: string;
@@ -103,7 +104,7 @@ export class TaurusDbApi {
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages)`);
       const query = { limit: String(pageSize), offset: String(offset) };
-      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal }));
+      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: PROCESS_FIELDS }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
       const entries = read.list(body.process_list, 'process_list') ?? read.fail('process_list is missing or not a list');
       const signature = pageSignature(entries);
@@ -145,6 +146,11 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | u
     createdAtMs: read.count(raw.create_at, 'instances[].create_at'),
   };
 }
+
+/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. */
+const PROCESS_FIELDS: Selection = {
+  process_list: { id: true, user: true, host: true, state: true, database: true, command: true, duration: true },
+};
 
 /** One session; undefined (and an anomaly) when the entry is not an object. */
 function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefined {

@@ -41,7 +41,10 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: string;
+  /** the answer as received */
+  bytes: Buffer;
+  /** `bytes` decoded as UTF-8 (decoded when read: a reader of the bytes never pays for the text) */
+  readonly body: string;
   requestId: string;
 }
 
@@ -126,7 +129,8 @@ export class HttpTransport {
           if (settled) return;
           settled = true;
           cleanup();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8'), requestId });
+          const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, get body() { return bytes.toString('utf8'); }, requestId });
         });
       });
       if (signal?.aborted) {

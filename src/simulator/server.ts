@@ -33,6 +33,9 @@ export interface SimulatorOptions {
   tokenTtlMs?: number;
   /** advance the fleet every tickMs (the demo uses 10000); default 0 = only by fleet.tick() */
   tickMs?: number;
+  /** idle keep-alive connections are closed after this, default 5000; benchmarks on a loaded
+   *  machine raise it so a connection is not closed just as the client reuses it */
+  keepAliveTimeoutMs?: number;
   /** lifetime of temporary AK/SK (metadata service, IAM federation), default 1 h; IAM's is at most this */
   temporaryKeyTtlMs?: number;
   /** the OIDC identity provider IAM trusts for workload identity; default SIMULATOR_FEDERATION */
@@ -257,7 +260,7 @@ export class Simulator {
           if (handlers.sim) handlers.sim.dispatch(service, req, res);
           else res.destroy();
         });
-        server.keepAliveTimeout = 5_000;
+        server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
           server.listen(options.ports?.[service] ?? 0, '127.0.0.1', () => {

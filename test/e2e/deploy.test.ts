@@ -587,13 +587,14 @@ describe('alerting rules', () => {
   });
 
   test('promtool test rules: every rule is unit-tested, firing and not firing', () => {
-    const res = runTool('promtool', ['test', 'rules', RULE_TESTS], { cwd: ROOT });
+    // alerts_test.yaml and the other test files of the plain rules file (credentials_test.yaml)
+    const ruleTests = [RULE_TESTS, join(ROOT, 'test', 'e2e', 'rules', 'credentials_test.yaml')];
+    const res = runTool('promtool', ['test', 'rules', ...ruleTests], { cwd: ROOT });
     expect(res.stdout + res.stderr).toContain('SUCCESS');
     expect(res.status).toBe(0);
     const file = parse(readFileSync(ALERTS, 'utf8'));
     const alerts = objs(file, 'groups').flatMap((g) => objs(g, 'rules').map((r) => str(r, 'alert')));
-    const tests = parse(readFileSync(RULE_TESTS, 'utf8'));
-    const cases = objs(tests, 'tests').flatMap((t) => objs(t, 'alert_rule_test'));
+    const cases = ruleTests.flatMap((path) => objs(parse(readFileSync(path, 'utf8')), 'tests').flatMap((t) => objs(t, 'alert_rule_test')));
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
       expect({ alert, firing: mine.some((c) => list(c, 'exp_alerts').length > 0) }).toEqual({ alert, firing: true });

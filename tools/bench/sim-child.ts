@@ -8,12 +8,17 @@ import type { FleetSpec } from '../../src/simulator/fleet.js';
 
 interface SimArgs {
   seed: number;
-  fleet: FleetSpec;
+  /** default: the demo fleet */
+  fleet?: FleetSpec;
   latencyMs: number;
+  /** advance the fleet every tickMs (the demo's 10 s for --small); default 0 = never */
+  tickMs?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as SimArgs;
-const sim = await Simulator.start({ seed: args.seed, fleet: args.fleet, latencyMs: args.latencyMs });
+// Keep-alive connections stay open for the whole run: with the default 5 s, a loaded machine
+// sees the server close a connection just as a client reuses it (a failed request, an invalid run).
+const sim = await Simulator.start({ seed: args.seed, fleet: args.fleet, latencyMs: args.latencyMs, tickMs: args.tickMs ?? 0, keepAliveTimeoutMs: 600_000 });
 
 serveParent(async (message) => {
   switch (message.type) {

@@ -1,0 +1,282 @@
+// JSON.parse for answers of which only a few fields are read: parses a UTF-8 body straight from
+// its bytes and materialises only the selected fields; every other value is checked for syntax
+// and skipped without building its strings or objects. A session page is mostly SQL text the
+// exporter never reads: JSON.parse-ing it whole made most of a poll cycle's garbage, and so most
+// of the exporter's peak memory (BENCHMARKS.md).
+//
+// The result is what JSON.parse would give with the unselected keys deleted, so the answer
+// readers validate it exactly as before. One leniency: inside a skipped string, raw control
+// characters are not refused (JSON.parse would throw on them); the string is never read.
+
+/**
+ * The fields to keep, by key. `true` keeps the value whole; a nested selection applies to the
+ * object at that key, or to every element of the array at that key (arrays of arrays too).
+ */
+export interface Selection {
+  readonly [key: string]: true | Selection;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+/** Deeper nesting is refused: a hostile answer must not exhaust the stack. */
+const MAX_DEPTH = 64;
+
+interface CompiledSelection {
+  /** key bytes, for matching without decoding the key */
+  keys: Array<{ name: string; bytes: Buffer; next: CompiledSelection | undefined }>;
+}
+
+const compiled = new WeakMap<Selection, CompiledSelection>();
+
+function compile(selection: Selection): CompiledSelection {
+  let c = compiled.get(selection);
+  if (!c) {
+    c = {
+      keys: Object.entries(selection).map(([name, next]) => ({
+        name, bytes: Buffer.from(name, 'utf8'), next: next === true ? undefined : compile(next),
+      })),
+    };
+    compiled.set(selection, c);
+  }
+  return c;
+}
+
+/** Parses `bytes` as JSON keeping only `selection`; throws SyntaxError where JSON.parse would. */
+export function parseSelected(bytes: Buffer, selection: Selection): unknown {
+  const parser = new Parser(bytes);
+  parser.skipSpace();
+  const value = parser.selected(compile(selection), 0);
+  parser.skipSpace();
+  if (parser.pos !== bytes.length) parser.fail('unexpected data after the JSON value');
+  return value;
+}
+
+class Parser {
+  pos = 0;
+
+  constructor(private readonly b: Buffer) {}
+
+  fail(message: string): never {
+    throw new SyntaxError(`${message} at byte ${this.pos}`);
+  }
+
+  skipSpace(): void {
+    const b = this.b;
+    let p = this.pos;
+    for (; p < b.length; p++) {
+      const c = b[p];
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    }
+    this.pos = p;
+  }
+
+  private expect(byte: number, what: string): void {
+    this.skipSpace();
+    if (this.b[this.pos] !== byte) this.fail(`expected ${what}`);
+    this.pos++;
+  }
+
+  /** A value under a selection: objects keep the selected keys, arrays apply it to each element,
+   *  anything else is kept as it is. */
+  selected(selection: CompiledSelection, depth: number): unknown {
+    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+    const c = this.b[this.pos];
+    if (c === OPEN_BRACE) return this.object(selection, depth);
+    if (c === OPEN_BRACKET) {
+      this.pos++;
+      const out: unknown[] = [];
+      this.skipSpace();
+      if (this.b[this.pos] === CLOSE_BRACKET) {
+        this.pos++;
+        return out;
+      }
+      for (;;) {
+        this.skipSpace();
+        out.push(this.selected(selection, depth + 1));
+        this.skipSpace();
+        const next = this.b[this.pos++];
+        if (next === CLOSE_BRACKET) return out;
+        if (next !== COMMA) {
+          this.pos--;
+          this.fail('expected , or ]');
+        }
+      }
+    }
+    return this.whole();
+  }
+
+  private object(selection: CompiledSelection, depth: number): Record<string, unknown> {
+    this.pos++;
+    const out: Record<string, unknown> = {};
+    this.skipSpace();
+    if (this.b[this.pos] === CLOSE_BRACE) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.b[this.pos] !== QUOTE) this.fail('expected a key');
+      const start = this.pos + 1;
+      const end = this.stringEnd();
+      const match = this.match(selection, start, end);
+      this.expect(COLON, ':');
+      this.skipSpace();
+      if (match === undefined) {
+        this.skip(depth + 1);
+      } else {
+        out[match.name] = match.next === undefined ? this.whole() : this.selected(match.next, depth + 1);
+      }
+      this.skipSpace();
+      const next = this.b[this.pos++];
+      if (next === CLOSE_BRACE) return out;
+      if (next !== COMMA) {
+        this.pos--;
+        this.fail('expected , or }');
+      }
+    }
+  }
+
+  /** The selected key whose bytes are b[start, end), if any; a key with escapes is decoded to compare. */
+  private match(selection: CompiledSelection, start: number, end: number): CompiledSelection['keys'][number] | undefined {
+    const b = this.b;
+    const length = end - start;
+    for (const key of selection.keys) {
+      const bytes = key.bytes;
+      if (bytes.length !== length) continue;
+      let i = 0;
+      while (i < length && bytes[i] === b[start + i]) i++;
+      if (i === length) return key;
+    }
+    for (let i = start; i < end; i++) {
+      if (b[i] === BACKSLASH) {
+        const name = JSON.parse(b.toString('utf8', start - 1, end + 1)) as string;
+        return selection.keys.find((k) => k.name === name);
+      }
+    }
+    return undefined;
+  }
+
+  /** At an opening quote: moves past the closing one and returns its index. */
+  private stringEnd(): number {
+    const b = this.b;
+    let p = this.pos + 1;
+    for (;;) {
+      const q = b.indexOf(QUOTE, p);
+      if (q === -1) this.fail('unterminated string');
+      // The quote is escaped when an odd number of backslashes precede it.
+      let backslashes = 0;
+      for (let i = q - 1; i >= p && b[i] === BACKSLASH; i--) backslashes++;
+      if (backslashes % 2 === 0) {
+        this.pos = q + 1;
+        return q;
+      }
+      p = q + 1;
+    }
+  }
+
+  /** A value kept whole: decoded by JSON.parse from its own bytes (strings without escapes directly). */
+  private whole(): unknown {
+    const b = this.b;
+    const start = this.pos;
+    const c = b[start];
+    if (c === QUOTE) {
+      const end = this.stringEnd();
+      // Plain ASCII (the usual field value) is decoded here; escapes, control characters (which
+      // JSON.parse refuses) and multi-byte characters go through JSON.parse.
+      for (let i = start + 1; i < end; i++) {
+        const byte = b[i] as number;
+        if (byte < 0x20 || byte >= 0x80 || byte === BACKSLASH) return JSON.parse(b.toString('utf8', start, end + 1)) as unknown;
+      }
+      return b.toString('latin1', start + 1, end);
+    }
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
+    this.skip(0);
+    return JSON.parse(b.toString('utf8', start, this.pos)) as unknown;
+  }
+
+  /** Moves past one value, checking its syntax, building nothing. */
+  private skip(depth: number): void {
+    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+    const b = this.b;
+    const c = b[this.pos];
+    if (c === QUOTE) {
+      this.stringEnd();
+      return;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      this.pos++;
+      this.skipSpace();
+      if (b[this.pos] === close) {
+        this.pos++;
+        return;
+      }
+      for (;;) {
+        this.skipSpace();
+        if (c === OPEN_BRACE) {
+          if (b[this.pos] !== QUOTE) this.fail('expected a key');
+          this.stringEnd();
+          this.expect(COLON, ':');
+          this.skipSpace();
+        }
+        this.skip(depth + 1);
+        this.skipSpace();
+        const next = b[this.pos++];
+        if (next === close) return;
+        if (next !== COMMA) {
+          this.pos--;
+          this.fail(`expected , or ${c === OPEN_BRACE ? '}' : ']'}`);
+        }
+      }
+    }
+    if (this.literal('true') || this.literal('false') || this.literal('null')) return;
+    this.number();
+  }
+
+  private literal(word: string): boolean {
+    const b = this.b;
+    for (let i = 0; i < word.length; i++) if (b[this.pos + i] !== word.charCodeAt(i)) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  /** -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, moved past and returned as a number. */
+  private number(): number {
+    const b = this.b;
+    const start = this.pos;
+    let p = start;
+    // The integer part's value as it is read: a plain integer (the usual duration) needs no decoding.
+    let value = 0;
+    let plain = true;
+    const digits = (integer: boolean): number => {
+      const from = p;
+      for (let c = b[p]; c !== undefined && c >= 0x30 && c <= 0x39; c = b[++p]) if (integer) value = value * 10 + (c - 0x30);
+      return p - from;
+    };
+    const negative = b[p] === 0x2d;
+    if (negative) p++;
+    if (b[p] === 0x30) p++;
+    else if (digits(true) === 0) this.fail('unexpected character');
+    if (b[p] === 0x2e) {
+      p++;
+      plain = false;
+      if (digits(false) === 0) this.fail('expected a digit');
+    }
+    if (b[p] === 0x65 || b[p] === 0x45) {
+      p++;
+      plain = false;
+      if (b[p] === 0x2b || b[p] === 0x2d) p++;
+      if (digits(false) === 0) this.fail('expected a digit');
+    }
+    this.pos = p;
+    if (plain && Number.isSafeInteger(value)) return negative ? -value : value;
+    return Number(b.toString('latin1', start, p));
+  }
+
+}

@@ -1,0 +1,139 @@
+// `--small`: the demo fleet as a user first meets it. The exporter runs as its real command line
+// (`node dist/main.js --config ...`, with the runtime flags `npm start` gives it) on the demo's
+// configuration and schedules, against the simulator ticking every 10 s as in `npm run demo`.
+// Measured: start-up to the first /metrics answer, and resident memory after `minutes` of
+// polling (the real schedules, not accelerated), scraped every 15 s as Prometheus would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { Child, round } from './ipc.js';
+
+const ROOT = new URL('../../../', import.meta.url);
+const SCRAPE_EVERY_MS = 15_000;
+const SAMPLE_EVERY_MS = 10_000;
+
+/** The node flags `npm start` runs the exporter with (package.json's start script). */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> };
+  const start = pkg.scripts['start'] ?? '';
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** VmRSS and VmHWM of a process, MB. */
+function memoryOf(pid: number): { rssMB: number; peakMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMB: round(kb('VmRSS') / 1024, 1), peakMB: round(kb('VmHWM') / 1024, 1) };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function small(minutes: number, seed: number, log: (line: string) => void): Promise<Record<string, unknown>> {
+  const sim = Child.start('simulator', './sim-child.js', [JSON.stringify({ seed, latencyMs: 0, tickMs: 10_000 })]);
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-small-'));
+  try {
+    const ready = await sim.waitFor('ready', 60_000) as unknown as { endpoints: Record<string, string> };
+    const port = await freePort();
+    const config = parse(readFileSync(new URL('config/demo.yaml', ROOT), 'utf8')) as {
+      web: { listen_address: string }; projects: Array<{ endpoints: Record<string, string> }>;
+    };
+    config.web.listen_address = `127.0.0.1:${port}`;
+    for (const project of config.projects) project.endpoints = { ...ready.endpoints };
+    const configPath = join(dir, 'demo.yaml');
+    writeFileSync(configPath, stringify(config));
+    const flags = startFlags();
+    const url = `http://127.0.0.1:${port}/metrics`;
+
+    log(`small: the exporter on the demo fleet (${flags.join(' ') || 'no node flags'}), ${minutes} min of polling`);
+    const started = performance.now();
+    const exporter = spawn(process.execPath, [...flags, fileURLToPath(new URL('dist/main.js', ROOT)), '--config', configPath, '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => exporter.once('exit', (code) => resolve(code)));
+    try {
+      // Start-up: the first /metrics answer, then the first with every collector's data in it.
+      let startupMs = NaN;
+      let firstDataMs = NaN;
+      const deadline = started + 30_000;
+      while (performance.now() < deadline && Number.isNaN(firstDataMs)) {
+        const answer = await get(url).catch(() => undefined);
+        if (answer?.status === 200) {
+          if (Number.isNaN(startupMs)) startupMs = performance.now() - started;
+          if (answer.body.includes('huaweicloud_taurusdb_htap_sessions{')) firstDataMs = performance.now() - started;
+        }
+        if (Number.isNaN(firstDataMs)) await sleep(5);
+      }
+      if (Number.isNaN(firstDataMs)) throw new Error('the exporter did not answer /metrics with data within 30 s');
+      log(`small: first /metrics answer after ${round(startupMs, 0)} ms, with data after ${round(firstDataMs, 0)} ms`);
+
+      const samples: Array<{ minute: number; rssMB: number }> = [];
+      const end = started + minutes * 60_000;
+      let nextScrape = 0;
+      let scrapes = 0;
+      let series = 0;
+      while (performance.now() < end) {
+        const now = performance.now();
+        if (now >= nextScrape) {
+          const answer = await get(url);
+          if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}`);
+          series = answer.body.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+          scrapes++;
+          nextScrape = now + SCRAPE_EVERY_MS;
+        }
+        samples.push({ minute: round((now - started) / 60_000, 2), ...{ rssMB: memoryOf(exporter.pid as number).rssMB } });
+        await sleep(Math.min(SAMPLE_EVERY_MS, Math.max(0, end - performance.now())));
+      }
+      const memory = memoryOf(exporter.pid as number);
+      const requests = (await sim.request({ type: 'stats' }, 30_000))['counts'] as Record<string, number>;
+      return {
+        minutes,
+        nodeFlags: flags,
+        startup: {
+          firstMetricsAnswerMs: { value: round(startupMs, 0), target: '< 1000', pass: startupMs < 1000 },
+          firstAnswerWithDataMs: round(firstDataMs, 0),
+        },
+        memory: {
+          rssAfterPollingMB: { value: memory.rssMB, target: '<= 70', pass: memory.rssMB <= 70 },
+          peakRssMB: memory.peakMB,
+          samples,
+        },
+        scrapes,
+        series,
+        requestsByApi: requests,
+        allPass: startupMs < 1000 && memory.rssMB <= 70,
+      };
+    } finally {
+      exporter.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
