@@ -53,6 +53,13 @@ else
   apt_install docker.io debootstrap
 fi
 
+# Chromium, headless, for the status and sessions pages' e2e test (test/e2e/pages.test.ts)
+if command -v chromium >/dev/null 2>&1; then
+  log "chromium present: $(command -v chromium)"
+else
+  apt_install chromium
+fi
+
 # helm
 if command -v helm >/dev/null 2>&1; then
   log "helm present: $(command -v helm) ($(helm version --short 2>/dev/null || echo unknown version))"

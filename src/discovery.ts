@@ -7,6 +7,7 @@ import type { GaussDbApi } from './cloud/gaussdb.js';
 import type { CloudInstance } from './cloud/instance-list.js';
 import type { TaurusDbApi } from './cloud/taurusdb.js';
 import { errorFields } from './cloud/errors.js';
+import { isInstanceId, shownId, type IdRefused } from './cloud/ids.js';
 import type { GaussDbTarget, ProjectInfo, TargetInstance, TargetSource, TaurusDbTarget } from './collectors/targets.js';
 import { tagLabels, type TagLabel } from './collectors/instance-tags.js';
 import type { EngineConfig, Service } from './config/types.js';
@@ -61,6 +62,7 @@ class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {
     readonly settings: EngineConfig,
     private readonly list: (signal: AbortSignal) => Promise<CloudInstance[]>,
     private readonly target: (instance: TargetInstance) => T,
+    private readonly refused: IdRefused,
   ) {
     this.tagLabels = tagLabels(settings.tagsAllowlist);
   }
@@ -80,12 +82,21 @@ class EngineTargets<T extends GaussDbTarget | TaurusDbTarget> {
 
   async discover(signal: AbortSignal): Promise<number> {
     const found = await this.list(signal);
-    this.discovered = found.filter((i) => discoveryKeeps(this.settings, i)).map((i) => ({
-      id: i.id,
-      name: i.name || i.id,
-      enterpriseProjectId: i.enterpriseProjectId,
-      ...(this.tagLabels.length > 0 ? { tagLabels: this.tagLabels.map(({ key, label }) => [label, i.tags.get(key) ?? ''] as const) } : {}),
-    }));
+    const seen = new Set<string>();
+    const labels = { project_id: this.project.projectId, service: this.service };
+    this.discovered = found
+      .filter((i) => {
+        if (!isInstanceId(i.id)) this.refused('invalid', i.id, labels);
+        else if (seen.has(i.id)) this.refused('duplicate', i.id, labels);
+        else return seen.add(i.id);
+        return false;
+      })
+      .filter((i) => discoveryKeeps(this.settings, i)).map((i) => ({
+        id: i.id,
+        name: i.name || i.id,
+        enterpriseProjectId: i.enterpriseProjectId,
+        ...(this.tagLabels.length > 0 ? { tagLabels: this.tagLabels.map(({ key, label }) => [label, i.tags.get(key) ?? ''] as const) } : {}),
+      }));
     return this.discovered.length;
   }
 }
@@ -103,9 +114,9 @@ export class InstanceDirectory implements TargetSource {
     private readonly log: Logger,
   ) {
     this.gaussdbEngines = projects.map(({ project, gaussdb: { settings, api } }) =>
-      new EngineTargets('gaussdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api })));
+      new EngineTargets('gaussdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api }), this.refused));
     this.taurusdbEngines = projects.map(({ project, taurusdb: { settings, api } }) =>
-      new EngineTargets('taurusdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api })));
+      new EngineTargets('taurusdb', project, settings, (signal) => api.listInstances(signal), (instance) => ({ project, instance, api }), this.refused));
     this.rebuild();
   }
 
@@ -144,8 +155,25 @@ export class InstanceDirectory implements TargetSource {
     return { name: 'discovery', schedule, runAtStart: false, run: (signal) => this.discover(signal) };
   }
 
+  /** Each id once across every project (the configuration refuses duplicates; answers may repeat). */
   private rebuild(): void {
-    this.gaussdbTargets = this.gaussdbEngines.flatMap((e) => e.targets(this.shard));
-    this.taurusdbTargets = this.taurusdbEngines.flatMap((e) => e.targets(this.shard));
+    this.gaussdbTargets = this.once(this.gaussdbEngines.flatMap((e) => e.targets(this.shard)));
+    this.taurusdbTargets = this.once(this.taurusdbEngines.flatMap((e) => e.targets(this.shard)));
   }
+
+  private once<T extends GaussDbTarget | TaurusDbTarget>(targets: T[]): T[] {
+    const seen = new Map<string, string>();
+    return targets.filter((target) => {
+      const first = seen.get(target.instance.id);
+      if (first === undefined) return seen.set(target.instance.id, target.project.projectId);
+      this.refused('duplicate', target.instance.id, { project_id: target.project.projectId, also_in_project: first });
+      return false;
+    });
+  }
+
+  /** An id an answer carried that is left out: counted and logged, quoted and cut short. */
+  readonly refused: IdRefused = (reason, id, details) => {
+    this.metrics.refusedIds.inc({ reason });
+    this.log.warn({ reason, id: shownId(id), ...details }, 'instance id from the cloud left out');
+  };
 }

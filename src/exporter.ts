@@ -189,7 +189,7 @@ export function buildPolling(config: Config, deps: PollingDeps): { directory: In
     };
   });
   const directory = new InstanceDirectory(projects, deps.shard, metrics, deps.log);
-  return { directory, collectors: collectorsFor(config, { source: directory, inventory: new HtapInventory(), sessions: deps.sessions }), transports };
+  return { directory, collectors: collectorsFor(config, { source: directory, inventory: new HtapInventory(directory.refused), sessions: deps.sessions }), transports };
 }
 
 export function authBreakers(metrics: ExporterMetrics, log: Logger): AuthBreakers {

@@ -42,7 +42,7 @@ export interface HtapProcess {
   command: string;
   /** undefined when the answer did not carry it usably: counted, but not in durations */
   durationSeconds?: number;
-  /** `sql_statement`: the statement running; empty for an idle session. Never a label or a log field. */
+  /** `sql_statement` when asked for (processPages' withSql), else empty. Never a label or a log field. */
   sql: string;
 }
 
@@ -93,7 +93,7 @@ export class TaurusDbApi {
    * error rather than sessions counted twice.
    */
   async *processPages(htapId: string, signal: AbortSignal, pageSize = MAX_PROCESS_PAGE_SIZE,
-    maxPages = DEFAULT_MAX_PROCESS_PAGES): AsyncGenerator<HtapProcess[]> {
+    maxPages = DEFAULT_MAX_PROCESS_PAGES, withSql = false): AsyncGenerator<HtapProcess[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PROCESS_PAGE_SIZE) {
       throw new RangeError(`page size ${pageSize} is outside 1-${MAX_PROCESS_PAGE_SIZE}`);
     }
@@ -104,7 +104,7 @@ export class TaurusDbApi {
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages)`);
       const query = { limit: String(pageSize), offset: String(offset) };
-      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: PROCESS_FIELDS }));
+      const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select: withSql ? PROCESS_FIELDS_WITH_SQL : PROCESS_FIELDS }));
       // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
       const entries = read.list(body.process_list, 'process_list') ?? read.fail('process_list is missing or not a list');
       const signature = pageSignature(entries);
@@ -148,9 +148,10 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | u
 }
 
 /** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. */
-const PROCESS_FIELDS: Selection = {
-  process_list: { id: true, user: true, host: true, state: true, database: true, command: true, duration: true },
-};
+const SESSION_FIELDS = { id: true, user: true, host: true, state: true, database: true, command: true, duration: true } as const;
+const PROCESS_FIELDS: Selection = { process_list: SESSION_FIELDS };
+/** The same with the SQL text, read only for top sessions (collectors.htap_processes.top_sessions). */
+const PROCESS_FIELDS_WITH_SQL: Selection = { process_list: { ...SESSION_FIELDS, sql_statement: true } };
 
 /** One session; undefined (and an anomaly) when the entry is not an object. */
 function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefined {

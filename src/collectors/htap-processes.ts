@@ -125,7 +125,7 @@ export class HtapProcessesCollector implements Collector {
     await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
       const tally = new SessionTally(this.settings);
       const longest = top?.heap();
-      for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES)) {
+      for await (const page of target.api.processPages(htap.id, signal, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES, longest !== undefined)) {
         for (const process of page) if (tally.add(process)) longest?.offer(process);
       }
       tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });

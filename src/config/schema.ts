@@ -3,6 +3,7 @@
 // Every section is built by its own function; a later key (discovery, sharding, ...) is one
 // more entry in the section's object and one more line in its transform.
 
+import { INSTANCE_ID, INSTANCE_ID_FORMAT } from '../cloud/ids.js';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -271,7 +272,7 @@ function authSchema(options: SchemaOptions) {
 
 const instanceId = z
   .string()
-  .regex(/^[A-Za-z0-9]+$/, { error: (iss) => `invalid instance id ${JSON.stringify(iss.input)}: letters and digits only` });
+  .regex(INSTANCE_ID, { error: (iss) => `invalid instance id ${JSON.stringify(iss.input)}: expected ${INSTANCE_ID_FORMAT}` });
 
 /** An instance: its id as a string, or `{ id, name }`. */
 const instanceRefSchema = z
@@ -339,20 +340,41 @@ const PRODUCT = { gaussdb: 'GaussDB', taurusdb: 'TaurusDB' } as const;
 
 /** An instance id may appear once per project. Runs on partly invalid input too. */
 function noDuplicateInstances(project: unknown, ctx: z.RefinementCtx): void {
-  if (typeof project !== 'object' || project === null) return;
   const seen = new Map<string, string>();
-  for (const engine of ENGINES) {
-    const instances = ((project as Record<string, unknown>)[engine] as { instances?: unknown } | undefined)?.instances;
-    if (!Array.isArray(instances)) continue;
-    instances.forEach((item: unknown, index) => {
-      const id = typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id;
-      if (typeof id !== 'string') return;
-      const where = `${engine}.instances[${index}]`;
-      const first = seen.get(id);
-      if (first === undefined) seen.set(id, where);
-      else ctx.addIssue({ code: 'custom', path: [engine, 'instances', index], message: `duplicate instance id ${JSON.stringify(id)} (also at ${first})` });
-    });
+  for (const { id, engine, index } of configuredIds(project)) {
+    const where = `${engine}.instances[${index}]`;
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, where);
+    else ctx.addIssue({ code: 'custom', path: [engine, 'instances', index], message: `duplicate instance id ${JSON.stringify(id)} (also at ${first})` });
   }
+}
+
+/** The instance ids a project entry lists, with where; runs on partly invalid input too. */
+function configuredIds(project: unknown): Array<{ id: string; engine: string; index: number }> {
+  if (typeof project !== 'object' || project === null) return [];
+  return ENGINES.flatMap((engine) => {
+    const instances = ((project as Record<string, unknown>)[engine] as { instances?: unknown } | undefined)?.instances;
+    if (!Array.isArray(instances)) return [];
+    return instances.flatMap((item: unknown, index) => {
+      const id = typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? [{ id, engine, index }] : [];
+    });
+  });
+}
+
+/** An instance under two project entries would be polled twice and give twice its series. */
+function noInstanceInTwoProjects(projects: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(projects)) return;
+  const seen = new Map<string, { project: number; where: string }>();
+  projects.forEach((project: unknown, i) => {
+    for (const { id, engine, index } of configuredIds(project)) {
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, { project: i, where: `projects[${i}].${engine}.instances[${index}]` });
+      else if (first.project !== i) {
+        ctx.addIssue({ code: 'custom', path: [i, engine, 'instances', index], message: `instance id ${JSON.stringify(id)} is also at ${first.where}: list each instance under one project` });
+      }
+    }
+  });
 }
 
 function projectSchema(options: SchemaOptions) {
@@ -409,7 +431,8 @@ export function configSchema(options: SchemaOptions) {
       http: section(httpSchema),
       projects: z
         .array(projectSchema(options), { error: (iss) => (iss.input === undefined ? 'required: list at least one project' : undefined) })
-        .min(1, { error: 'must list at least one project' }),
+        .min(1, { error: 'must list at least one project' })
+        .superRefine(noInstanceInTwoProjects, { when: always }),
     }),
   ).transform((file): Config => ({
     web: file.web,

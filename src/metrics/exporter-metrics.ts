@@ -207,4 +207,11 @@ export class ExporterMetrics {
     labelNames: ['project_id'],
     registers: [this.registry],
   });
+
+  readonly refusedIds = new Counter({
+    name: `${PREFIX}refused_ids_total`,
+    help: 'Instance ids in cloud answers left out: not in the documented format (invalid), listed twice (duplicate), or an HTAP instance already listed under another TaurusDB instance (conflict).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 }

@@ -139,7 +139,7 @@ projects:
       tags_allowlist: [env, team, cost-center]
       instances:
         - ${GAUSSDB_ID}
-        - { id: other1in14, name: billing }
+        - { id: 00000000000000000000000000other1in14, name: billing }
     taurusdb:
       instances:
         - id: ${TAURUSDB_ID}
@@ -179,7 +179,7 @@ projects:
           },
           auth: { type: 'password', domain: 'my-account', user: 'monitoring', password: 'pw' },
           gaussdb: {
-            instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }, { id: 'other1in14', name: 'billing' }], discover: true, include: /^prod-/, exclude: /-tmp$/,
+            instances: [{ id: GAUSSDB_ID, name: GAUSSDB_ID }, { id: '00000000000000000000000000other1in14', name: 'billing' }], discover: true, include: /^prod-/, exclude: /-tmp$/,
             enterpriseProjectIds: ['0', 'b5c1e3f0-0e25-4a37-9a43-6f2ad7d3c9aa'], includeTags: new Map([['env', 'prod']]),
             excludeTags: new Map([['tier', '3'], ['team', '']]), tagsAllowlist: ['env', 'team', 'cost-center'],
           },
@@ -446,7 +446,7 @@ describe('projects', () => {
   });
 
   it('refuses a service used in a region without an SDK endpoint and without an override, naming the field', () => {
-    const used = 'gaussdb: { discover: true }\n  taurusdb: { instances: [abc123in07] }';
+    const used = 'gaussdb: { discover: true }\n  taurusdb: { instances: [00000000000000000000000000abc123in07] }';
     expect(problems(`projects:\n- region: cn-east-2\n  project_id: p1\n  ${AKSK}\n  ${used}\n`)).toEqual([
       'projects[0].endpoints.taurusdb: required: the Huawei Cloud SDK (release 3.1.209) has no TaurusDB endpoint for region cn-east-2; give the URL of its TaurusDB API here',
     ]);
@@ -468,25 +468,30 @@ describe('projects', () => {
 
   it('validates instance ids and refuses duplicates within a project', () => {
     const instances = `gaussdb:
-  instances: [abc1in14, "bad-id", { id: abc1in14 }, { name: nameless }, 42, { id: x1, name: "" }]
+  instances: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaabc1in14, "bad-id", { id: aaaaaaaaaaaaaaaaaaaaaaaaaaaaabc1in14 }, { name: nameless }, 42, { id: 000000000000000000000000000000x1in14, name: "" }, "..", abc1in14]
 taurusdb:
-  instances: [{ id: x1 }, { id: t1, colour: blue }]`;
+  instances: [{ id: 000000000000000000000000000000x1in14 }, { id: 000000000000000000000000000000t1in07, colour: blue }]`;
+    const format = 'expected 36 letters and digits ending in a type suffix such as in14 (GaussDB), in07 (TaurusDB) or in17 (HTAP)';
     expect(problems(file(`${AKSK}\n${instances}`))).toEqual([
-      'projects[0].gaussdb.instances[1].id: invalid instance id "bad-id": letters and digits only',
-      'projects[0].gaussdb.instances[2]: duplicate instance id "abc1in14" (also at gaussdb.instances[0])',
+      `projects[0].gaussdb.instances[1].id: invalid instance id "bad-id": ${format}`,
+      'projects[0].gaussdb.instances[2]: duplicate instance id "aaaaaaaaaaaaaaaaaaaaaaaaaaaaabc1in14" (also at gaussdb.instances[0])',
       'projects[0].gaussdb.instances[3].id: required',
       'projects[0].gaussdb.instances[4].id: expected a string, got a number (quote the value)',
       'projects[0].gaussdb.instances[5].name: must not be empty',
-      'projects[0].taurusdb.instances[0]: duplicate instance id "x1" (also at gaussdb.instances[5])',
+      `projects[0].gaussdb.instances[6].id: invalid instance id "..": ${format}`,
+      `projects[0].gaussdb.instances[7].id: invalid instance id "abc1in14": ${format}`,
+      'projects[0].taurusdb.instances[0]: duplicate instance id "000000000000000000000000000000x1in14" (also at gaussdb.instances[5])',
       'projects[0].taurusdb.instances[1].colour: unknown key',
     ]);
   });
 
-  it('allows the same instance id in two projects', () => {
+  it('refuses the same instance id in two projects, naming both places (it would be polled twice, its series doubled)', () => {
     const text = `projects:
-  - { region: cn-north-4, project_id: p1, ${AKSK}, gaussdb: { instances: [i1] } }
-  - { region: cn-north-4, project_id: p2, ${AKSK}, gaussdb: { instances: [i1] } }`;
-    expect(parseConfig(text, {}, dir).projects.map((p) => p.gaussdb.instances)).toEqual([[{ id: 'i1', name: 'i1' }], [{ id: 'i1', name: 'i1' }]]);
+  - { region: cn-north-4, project_id: p1, ${AKSK}, gaussdb: { instances: [11111111111111111111111111111111in14] } }
+  - { region: cn-north-4, project_id: p2, ${AKSK}, gaussdb: { instances: [11111111111111111111111111111111in14] } }`;
+    expect(problems(text)).toEqual([
+      'projects[1].gaussdb.instances[0]: instance id "11111111111111111111111111111111in14" is also at projects[0].gaussdb.instances[0]: list each instance under one project',
+    ]);
   });
 });
 

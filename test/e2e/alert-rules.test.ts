@@ -16,6 +16,8 @@ const CHART = join(ROOT, 'helm', 'huaweicloud-db-exporter');
 const ALERTS = join(CHART, 'files', 'alerts.yaml');
 const RULES_DIR = join(ROOT, 'test', 'e2e', 'rules');
 const RUNBOOKS = join(ROOT, 'docs', 'runbooks.md');
+/** the chart refuses to render without a project to poll */
+const ONE_PROJECT = join(ROOT, 'test', 'e2e', 'chart', 'one-project.yaml');
 const FILE_SELECTOR = 'job=~".*huaweicloud-db-exporter.*"';
 
 const dirs: string[] = [];
@@ -25,7 +27,7 @@ afterAll(() => {
 
 /** `helm template <release>` with the PrometheusRule on, parsed into its documents. */
 function render(release: string, ...flags: string[]): Doc[] {
-  const res = runTool('helm', ['template', release, CHART, '--namespace', 'observability', '--set', 'prometheusRule.enabled=true', ...flags]);
+  const res = runTool('helm', ['template', release, CHART, '--namespace', 'observability', '-f', ONE_PROJECT, '--set', 'prometheusRule.enabled=true', ...flags]);
   if (res.status !== 0) throw new Error(`helm template ${flags.join(' ')} failed (${res.status}):\n${res.stderr}`);
   return parseAllDocuments(res.stdout).map((d) => d.toJS() as unknown).filter((d) => d !== null).map((d) => obj(d));
 }

@@ -615,3 +615,48 @@ describe('tools', () => {
     for (const tool of ['promtool', 'prometheus', 'helm'] as const) expect(requireTool(tool)).toMatch(/\/[a-z]+$/);
   });
 });
+
+describe('Helm chart: locked-down cluster objects', () => {
+  const prometheus = ['--set', 'networkPolicy.enabled=true',
+    '--set', 'networkPolicy.prometheus[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=monitoring',
+    '--set', 'networkPolicy.prometheus[0].podSelector.matchLabels.app\\.kubernetes\\.io/name=prometheus'];
+
+  test('NetworkPolicy: ingress from the Prometheus selectors to the metrics port only; egress DNS and 443', () => {
+    const { docs, text } = template(...prometheus);
+    process.stdout.write(`chart-networkpolicy:\n${text.split('---').find((d) => d.includes('kind: NetworkPolicy'))}\n`);
+    const policy = only(docs, 'NetworkPolicy');
+    expect(get(policy, 'spec', 'podSelector', 'matchLabels')).toEqual(get(only(docs, 'Deployment'), 'spec', 'selector', 'matchLabels'));
+    expect(get(policy, 'spec', 'policyTypes')).toEqual(['Ingress', 'Egress']);
+    expect(get(policy, 'spec', 'ingress')).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: 'http-metrics', protocol: 'TCP' }],
+    }]);
+    const egress = objs(policy, 'spec', 'egress');
+    expect(egress.map((e) => objs(e, 'ports').map((p) => `${String(p.port)}/${String(p.protocol)}`))).toEqual([['53/UDP', '53/TCP'], ['443/TCP']]);
+    const refused = runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'networkPolicy.enabled=true']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('networkPolicy.prometheus is empty');
+  });
+
+  test('PodDisruptionBudget, PodMonitor with podTargetLabels, ServiceMonitor targetLabels', () => {
+    const pdb = only(template('--set', 'podDisruptionBudget.enabled=true', '--set', 'podDisruptionBudget.minAvailable=1').docs, 'PodDisruptionBudget');
+    expect(get(pdb, 'spec')).toMatchObject({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'huaweicloud-db-exporter' } } });
+    expect(get(only(template('--set', 'podDisruptionBudget.enabled=true').docs, 'PodDisruptionBudget'), 'spec', 'maxUnavailable')).toBe(1);
+    const sm = only(template('--set', 'serviceMonitor.enabled=true', '--set', 'serviceMonitor.targetLabels[0]=team').docs, 'ServiceMonitor');
+    expect(get(sm, 'spec', 'targetLabels')).toEqual(['team']);
+    const { docs } = template('--set', 'serviceMonitor.enabled=true', '--set', 'serviceMonitor.kind=PodMonitor', '--set', 'serviceMonitor.targetLabels[0]=team');
+    expect(docs.filter((d) => d.kind === 'ServiceMonitor')).toEqual([]);
+    const pm = only(docs, 'PodMonitor');
+    expect(get(pm, 'spec', 'podTargetLabels')).toEqual(['team']);
+    expect(get(pm, 'spec', 'podMetricsEndpoints', 0)).toMatchObject({ port: 'http-metrics', path: '/metrics', scheme: 'http' });
+    expect(runTool('helm', ['template', 'hwc', CHART, '-f', ONE_PROJECT, '--set', 'serviceMonitor.kind=Probe']).status).not.toBe(0);
+  });
+
+  test('namespaceOverride moves every namespaced object; extraManifests render through tpl', () => {
+    const { docs } = template('--set', 'namespaceOverride=exporters', '--set', 'serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true',
+      ...prometheus.slice(2), '--set-json', 'extraManifests=[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{ .Release.Name }}-extra","namespace":"{{ include \\"huaweicloud-db-exporter.namespace\\" . }}"}}]');
+    for (const doc of docs) expect([doc.kind, get(doc, 'metadata', 'namespace')]).toEqual([doc.kind, 'exporters']);
+    expect(get(only(docs, 'ServiceMonitor'), 'spec', 'namespaceSelector')).toEqual({ matchNames: ['exporters'] });
+    expect(docs.find((d) => get(d, 'metadata', 'name') === 'hwc-extra')?.kind).toBe('ConfigMap');
+  });
+});

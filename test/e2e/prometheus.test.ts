@@ -150,6 +150,8 @@ beforeAll(async () => {
     // Agency keys from the (simulated) metadata service, so that the credential metrics, and the
     // alert and runbook queries on them, have series.
     authConfig: () => ({ type: 'metadata' }),
+    // GaussDB discovery with a tag allowlist, so that the tag series of docs/configuration.md's join exist.
+    engines: { gaussdb: { discover: true, tags_allowlist: ['team'] } },
     overrides: {
       collectors: {
         session_overview: { schedule: EVERY_2S },

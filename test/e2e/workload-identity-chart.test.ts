@@ -32,6 +32,18 @@ const VALUES = {
   },
 };
 
+/** A project with a permanent key pair: what the chart renders when workload identity is off. */
+const AKSK_PROJECTS = {
+  config: {
+    projects: [{
+      region: 'ap-southeast-1',
+      project_id: '0611f1bd8b00d5d32f17c017f15b599f',
+      auth: { type: 'aksk', access_key: '${HWC_ACCESS_KEY}', secret_key: '${HWC_SECRET_KEY}' },
+      gaussdb: { instances: ['d04686c6baae4f65a742771186f47b7ain14'] },
+    }],
+  },
+};
+
 function valuesFile(values: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'hwcdb-wi-chart-')), 'values.yaml');
   writeFileSync(path, stringify(values));
@@ -80,13 +92,13 @@ describe('chart: workload identity', () => {
   });
 
   test('enabled without an audience is refused, naming the value', () => {
-    const res = runTool('helm', ['template', 'hwc', CHART, '--set', 'workloadIdentity.enabled=true'], { cwd: ROOT });
+    const res = runTool('helm', ['template', 'hwc', CHART, '-f', valuesFile(VALUES), '--set', 'workloadIdentity.audience='], { cwd: ROOT });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain('workloadIdentity.audience is required with workloadIdentity.enabled');
   });
 
   test('off by default: no token volume, no mount, ServiceAccount annotations as given', () => {
-    const docs = render('--set', 'serviceAccount.annotations.a=b');
+    const docs = render('-f', valuesFile(AKSK_PROJECTS), '--set', 'serviceAccount.annotations.a=b');
     const spec = podSpec(docs, 'Deployment');
     expect(objs(spec, 'volumes').map((v) => v.name)).toEqual(['config']);
     expect(objs(obj(objs(spec, 'containers'), 0), 'volumeMounts').map((m) => m.name)).toEqual(['config']);

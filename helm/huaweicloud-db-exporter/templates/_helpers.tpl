@@ -130,3 +130,58 @@ Extra labels override common ones, except the selector labels, which always win.
 {{- end }}
 {{- toYaml $labels }}
 {{- end }}
+
+{{/*
+Namespace of every namespaced object: namespaceOverride, else the release's (for umbrella charts
+that install this one into another namespace than their own).
+*/}}
+{{- define "huaweicloud-db-exporter.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Where the chart mounts the web config it renders (webConfig.config) and the Secrets it uses.
+*/}}
+{{- define "huaweicloud-db-exporter.webConfigDir" -}}
+/etc/huaweicloud-db-exporter-web
+{{- end }}
+
+{{/*
+"true" when the web config the chart renders turns TLS on.
+*/}}
+{{- define "huaweicloud-db-exporter.webTls" -}}
+{{- $web := .Values.webConfig.config | default dict }}
+{{- if $web.tls_server_config }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+The exec probe that runs inside the container (dist/probe.js) for a path: with the chart's web
+config, kubelet's httpGet cannot present a client certificate, and a basic auth header would put
+the password in the pod spec. The probe reads the config and web config files, and the password
+and client certificate from files mounted from Secrets.
+*/}}
+{{- define "huaweicloud-db-exporter.probeCommand" -}}
+{{- $ctx := .ctx }}
+{{- $dir := include "huaweicloud-db-exporter.webConfigDir" $ctx }}
+{{- $probe := $ctx.Values.webConfig.probe }}
+- node
+- /app/dist/probe.js
+- --config
+- {{ include "huaweicloud-db-exporter.configDir" $ctx }}/config.yaml
+- --path
+- {{ .path }}
+- --timeout-ms
+- "4000"
+{{- if $probe.basicAuthUser }}
+- --basic-auth-user
+- {{ $probe.basicAuthUser | quote }}
+- --basic-auth-password-file
+- {{ $dir }}/probe-password/password
+{{- end }}
+{{- if $probe.clientCertSecret }}
+- --client-cert-file
+- {{ $dir }}/probe-tls/tls.crt
+- --client-key-file
+- {{ $dir }}/probe-tls/tls.key
+{{- end }}
+{{- end }}

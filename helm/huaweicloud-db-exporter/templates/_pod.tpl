@@ -9,6 +9,9 @@ metadata:
   annotations:
     # Restart the pods when the configuration or the chart's Secret changes.
     checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- if .Values.webConfig.config }}
+    checksum/web-config: {{ include (print $.Template.BasePath "/web-config-secret.yaml") . | sha256sum }}
+    {{- end }}
     {{- if not .Values.auth.existingSecret }}
     checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}
     {{- end }}
@@ -72,13 +75,18 @@ spec:
         - name: http-metrics
           containerPort: {{ include "huaweicloud-db-exporter.port" . }}
           protocol: TCP
-      {{- with .Values.livenessProbe }}
-      livenessProbe:
+      {{- range $name, $path := dict "livenessProbe" "/-/healthy" "readinessProbe" "/-/ready" }}
+      {{- with index $.Values $name }}
+      {{ $name }}:
+        {{- if $.Values.webConfig.config }}
+        exec:
+          command:
+            {{- include "huaweicloud-db-exporter.probeCommand" (dict "ctx" $ "path" ((.httpGet | default dict).path | default $path)) | nindent 12 }}
+        {{- toYaml (omit . "httpGet") | nindent 8 }}
+        {{- else }}
         {{- toYaml . | nindent 8 }}
+        {{- end }}
       {{- end }}
-      {{- with .Values.readinessProbe }}
-      readinessProbe:
-        {{- toYaml . | nindent 8 }}
       {{- end }}
       {{- with .Values.securityContext }}
       securityContext:
@@ -93,6 +101,7 @@ spec:
           mountPath: {{ $configDir }}
           readOnly: true
         {{- with include "huaweicloud-db-exporter.workloadIdentity.volumeMount" . }}{{ . | nindent 8 }}{{ end }}
+        {{- with include "huaweicloud-db-exporter.webConfig.volumeMounts" . }}{{ . | nindent 8 }}{{ end }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -101,6 +110,7 @@ spec:
       configMap:
         name: {{ include "huaweicloud-db-exporter.fullname" . }}
     {{- with include "huaweicloud-db-exporter.workloadIdentity.volume" . }}{{ . | nindent 4 }}{{ end }}
+    {{- with include "huaweicloud-db-exporter.webConfig.volumes" . }}{{ . | nindent 4 }}{{ end }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
