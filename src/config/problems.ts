@@ -15,6 +15,8 @@ export function formatPath(path: readonly PathSegment[]): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
+    // a key that does not read as one (empty, or with dots or blanks) is quoted
+    else if (!/^[A-Za-z0-9_-]+$/.test(segment)) text += `[${JSON.stringify(segment)}]`;
     else text += text === '' ? segment : `.${segment}`;
   }
   return text;

@@ -9,6 +9,7 @@
 // changed file that is invalid is logged and the last good configuration stays. Switching
 // between HTTP and HTTPS needs a restart.
 import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, isIPv6 } from 'node:net';
@@ -317,6 +318,10 @@ function httpServerOptions(): http.ServerOptions {
 }
 
 function harden<S extends http.Server | https.Server>(server: S): S {
+  // CONNECT is not for us; without this, Node drops the connection without an answer
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
   server.requestTimeout = SERVER_LIMITS.requestTimeoutMs;
   server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeoutMs;
