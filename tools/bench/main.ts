@@ -363,7 +363,10 @@ async function exporterCycle(exporter: Exporter, metrics: ExporterMetrics): Prom
   if (exporter.store.collectorNames.some((name) => {
     const { targets, up } = exporter.store.targetStats(name);
     return up < targets;
-  })) throw new Error('exporter: a target failed during a measured cycle');
+  })) {
+    const errors = exporter.status.targetStatus().flatMap((t) => (t.lastError ? [`${t.instanceId}: ${t.lastError.errorCode} ${t.lastError.errorMsg}`] : []));
+    throw new Error(`exporter: a target failed during a measured cycle (${errors.slice(0, 3).join('; ')})`);
+  }
   return { wallSeconds, cpuSeconds: cpuUsed, meanRequestMs: ((after.sum - before.sum) * 1000) / Math.max(1, after.count - before.count) };
 }
 
