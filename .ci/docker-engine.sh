@@ -49,6 +49,8 @@ case "${1:-start}" in
       for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
       kill -0 "$pid" 2>/dev/null && { log "dockerd $pid still running after 30 s: killing it"; kill -9 "$pid" || true; }
     fi
+    # dockerd leaves its network namespace mounted; unmount it or the folder cannot go.
+    for ns in "$DIR"/exec/netns/*; do [ -e "$ns" ] && umount "$ns" 2>/dev/null || true; done
     rm -rf "$DIR"
     log "engine stopped, $DIR removed"
     ;;

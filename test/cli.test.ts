@@ -185,10 +185,10 @@ describe('command line', () => {
   it('--once exits 1 when a target failed, showing it as up 0', async () => {
     const document = validDocument();
     const project = (document.projects as Array<Record<string, { instances: unknown[] }>>)[0];
-    project?.gaussdb?.instances.push('000000000000000000000000000dead0in14');
+    project?.gaussdb?.instances.push('000000000000000000000000deadbeefin14');
     const { status, stdout } = await run(['--once', '--config', configFile('once-bad.yaml', document)], { TEST_AK: sim.credentials.accessKey, TEST_SK: sim.credentials.secretKey });
     expect(status).toBe(1);
-    expect(stdout).toContain('huaweicloud_db_up{collector="session_overview",instance_id="000000000000000000000000000dead0in14"} 0');
+    expect(stdout).toContain('huaweicloud_db_up{collector="session_overview",instance_id="000000000000000000000000deadbeefin14"} 0');
     expect(stdout).toContain(`huaweicloud_db_up{collector="session_overview",instance_id="${sim.fleet.projects[0]?.gaussdb[0]?.id}"} 1`);
   });
 
