@@ -42,6 +42,18 @@ export function overviewBody(instance: GaussDbInstance, tick: number): Json {
   };
 }
 
+/** The dates, user and network of a listed instance, in the order the list answers give them. */
+function placement(r: () => number, created: number): Json {
+  return {
+    created: listDate(created),
+    updated: listDate(created + 86_400_000),
+    db_user_name: 'root',
+    vpc_id: uuidFrom(r),
+    subnet_id: uuidFrom(r),
+    security_group_id: uuidFrom(r),
+  };
+}
+
 export function gaussDbListItem(instance: GaussDbInstance, project: Project): Json {
   const r = rng(hash32(instance.id, 'wire'));
   const created = 1_690_000_000_000 + Math.floor(r() * 20_000_000_000);
@@ -58,12 +70,7 @@ export function gaussDbListItem(instance: GaussDbInstance, project: Project): Js
     ha: { replication_mode: 'sync', consistency: 'strong' },
     region: project.region,
     datastore: { type: 'GaussDB', version: '8.201' },
-    created: listDate(created),
-    updated: listDate(created + 86_400_000),
-    db_user_name: 'root',
-    vpc_id: uuidFrom(r),
-    subnet_id: uuidFrom(r),
-    security_group_id: uuidFrom(r),
+    ...placement(r, created),
     flavor_ref: 'gaussdb.opengauss.ee.dn.m6.2xlarge.8.in',
     flavor_info: { vcpu: 8, mem: 64 },
     volume: { type: 'ULTRAHIGH', size: 480 },
@@ -98,12 +105,7 @@ export function taurusDbListItem(instance: TaurusDbInstance, project: Project): 
     type: 'Cluster',
     region: project.region,
     datastore: { type: 'gaussdb-mysql', version: '8.0' },
-    created: listDate(created),
-    updated: listDate(created + 86_400_000),
-    db_user_name: 'root',
-    vpc_id: uuidFrom(r),
-    subnet_id: uuidFrom(r),
-    security_group_id: uuidFrom(r),
+    ...placement(r, created),
     flavor_ref: 'gaussdb.mysql.xlarge.x86.4',
     flavor_info: { vcpus: '4', ram: '16' },
     volume: { type: 'POOL', size: '100' },
