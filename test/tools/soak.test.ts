@@ -7,7 +7,7 @@ import { runSoak } from '../../tools/soak/soak.js';
 describe('soak', () => {
   it('survives 100 rounds (300 collector polls) of churn and random faults, and ends with /metrics matching the fleet', async () => {
     // a smaller fleet than the full run's, so that the rounds are quick; churn makes it grow
-    const report = await runSoak({ polls: 100, seconds: 8, seed: 7, fleet: { gaussdbPerProject: 2, taurusdbPerProject: 1, sessionsPerHtap: 60 } });
+    const report = await runSoak({ polls: 100, seconds: 20, seed: 7, fleet: { gaussdbPerProject: 2, taurusdbPerProject: 1, sessionsPerHtap: 60 } });
     // the whole report on failure, to see what went wrong
     expect(report.failures).toEqual([]);
     expect(report.pass).toBe(true);
