@@ -3,7 +3,6 @@
 // that .ci/docker-engine.sh and .ci/base-image.sh make; without them every test fails with that hint.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { stringify } from 'yaml';
 import { Simulator } from '../../src/simulator/server.js';
 import { parseExposition, seriesOf, valueOf } from '../support/exposition.js';
 import { buildImage, docker, dockerAsync, report, requireEngine } from './docker.js';
+import { freePort } from '../support/ports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -23,17 +23,6 @@ let sim: Simulator;
 let dir: string;
 let built = false;
 
-/** A free TCP port on loopback for the containerised daemon (host network). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Writes config.yaml into a fresh folder that uid 1000 can read; returns the folder. */
 function writeConfig(name: string, document: Record<string, unknown>): string {

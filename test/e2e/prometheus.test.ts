@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { get, getOptional, list, num, obj, objs, str, type Doc, type Key } from './documents.js';
 import { requireTool, runTool } from './tools.js';
 import { allDocExpressions } from './doc-examples.js';
+import { freePort } from '../support/ports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALERTS = join(ROOT, 'helm', 'huaweicloud-db-exporter', 'files', 'alerts.yaml');
@@ -75,18 +75,6 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nprometheus log (tail):\n${prometheusLog.slice(-3000)}`);
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function api(path: string, params: Record<string, string | string[]> = {}): Promise<{ httpStatus: number; body: Doc }> {
   const url = new URL(`/api/v1/${path}`, promUrl);

@@ -2,11 +2,11 @@
 // the real daemon against the simulator: only the series needing the field go, the target stays
 // up, the field is counted in huaweicloud_db_exporter_answer_anomalies_total{api,field} and logged
 // once per poll with the request id (docs/api-fields.md lists which series need which field).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoRoles } from '../../src/simulator/fleet.js';
 import { seriesOf } from '../support/exposition.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { collectors, expectNoSecrets, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape } from './faults-support.js';
+import { collectors, isolateTests, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape } from './faults-support.js';
 
 const OVERVIEW = 'gaussdb_session_overview';
 const HTAP = 'taurusdb_htap';
@@ -33,14 +33,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-beforeEach(() => {
-  stack.sim.requests.clear();
-});
-
-afterEach(() => {
-  stack.sim.faults.clear();
-  expectNoSecrets(stack);
-});
+isolateTests(() => stack);
 
 /** Polls `collector` with the field left out of `api`'s answers for `instanceId`; returns the scrape and the counter's growth. */
 async function pollWithout(collector: string, api: typeof OVERVIEW | typeof HTAP | typeof PROCESS, instanceId: string, field: string,

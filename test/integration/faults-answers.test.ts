@@ -3,12 +3,12 @@
 // is down and publishes nothing partial; the others are untouched); fields of the wrong type (only
 // the series needing them go); a server paging by its own size.
 // Polls run on the daemon's own runtime (its scheduled jobs, fired on demand).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoRoles } from '../../src/simulator/fleet.js';
 import { seriesOf, valueOf } from '../support/exposition.js';
 import { startStack, type Stack } from '../support/stack.js';
 import {
-  collectors, expectNoSecrets, failureLogs, onRequest, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape,
+  collectors, isolateTests, failureLogs, onRequest, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape,
 } from './faults-support.js';
 
 const OVERVIEW = 'gaussdb_session_overview';
@@ -30,14 +30,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-beforeEach(() => {
-  stack.sim.requests.clear();
-});
-
-afterEach(() => {
-  stack.sim.faults.clear();
-  expectNoSecrets(stack);
-});
+isolateTests(() => stack);
 
 const gauss = () => stack.sim.fleet.projects[0]?.gaussdb ?? [];
 

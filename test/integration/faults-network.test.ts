@@ -2,10 +2,10 @@
 // simulator: slow answers, timeouts, 5xx, connection resets and oversized bodies. One GaussDB
 // instance gets the fault; the others must not notice. http: timeout 500ms, 2 retries.
 import { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { valueOf } from '../support/exposition.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { expectNoSecrets, failureLogs, pollNow, requestsFor, seriesNaming, sum, up, type Scrape } from './faults-support.js';
+import { isolateTests, failureLogs, pollNow, requestsFor, seriesNaming, sum, up, type Scrape } from './faults-support.js';
 
 const RETRIES = 2;
 const API = 'gaussdb_session_overview';
@@ -20,14 +20,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-beforeEach(() => {
-  stack.sim.requests.clear();
-});
-
-afterEach(() => {
-  stack.sim.faults.clear();
-  expectNoSecrets(stack);
-});
+isolateTests(() => stack);
 
 const gauss = () => stack.sim.fleet.projects[0]?.gaussdb ?? [];
 /** The instance that gets the fault, and the healthy others. */

@@ -1,6 +1,6 @@
 // Shared by the faults-*.test.ts suites: polling on demand, reading counters and the request
 // log, and the checks every fault test ends with.
-import { expect } from '@jest/globals';
+import { afterEach, beforeEach, expect } from '@jest/globals';
 import cron from 'node-cron';
 import type { RequestRecord } from '../../src/simulator/server.js';
 import { seriesOf, type ParsedExposition } from '../support/exposition.js';
@@ -117,6 +117,18 @@ export function failureLogs(stack: Stack, targetId: string): Array<Record<string
 }
 
 /** No configured secret and no IAM token (the simulator's all start with MIIsim) in the logs. */
+/** The per-test hooks of a fault suite: a clean request log before each test; after each, no fault
+ *  left armed and no secret in the logs. `stack` is read when the hooks run (beforeAll sets it). */
+export function isolateTests(stack: () => Stack): void {
+  beforeEach(() => {
+    stack().sim.requests.clear();
+  });
+  afterEach(() => {
+    stack().sim.faults.clear();
+    expectNoSecrets(stack());
+  });
+}
+
 export function expectNoSecrets(stack: Stack): void {
   expect(linesWithSecrets(stack.logs.lines(), [...stack.secrets, 'MIIsim'])).toEqual([]);
 }
