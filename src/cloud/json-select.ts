@@ -251,32 +251,39 @@ class Parser {
     const b = this.b;
     const start = this.pos;
     let p = start;
-    // The integer part's value as it is read: a plain integer (the usual duration) needs no decoding.
-    let value = 0;
-    let plain = true;
-    const digits = (integer: boolean): number => {
-      const from = p;
-      for (let c = b[p]; c !== undefined && c >= 0x30 && c <= 0x39; c = b[++p]) if (integer) value = value * 10 + (c - 0x30);
-      return p - from;
-    };
     const negative = b[p] === 0x2d;
     if (negative) p++;
+    // The integer part's value as it is read: a plain integer (the usual duration) needs no decoding.
+    let value = 0;
     if (b[p] === 0x30) p++;
-    else if (digits(true) === 0) this.fail('unexpected character');
+    else {
+      const from = p;
+      for (let c = b[p]; c !== undefined && c >= 0x30 && c <= 0x39; c = b[++p]) value = value * 10 + (c - 0x30);
+      if (p === from) this.fail('unexpected character');
+    }
+    let plain = true;
     if (b[p] === 0x2e) {
-      p++;
       plain = false;
-      if (digits(false) === 0) this.fail('expected a digit');
+      p = this.digits(p + 1);
     }
     if (b[p] === 0x65 || b[p] === 0x45) {
-      p++;
       plain = false;
+      p++;
       if (b[p] === 0x2b || b[p] === 0x2d) p++;
-      if (digits(false) === 0) this.fail('expected a digit');
+      p = this.digits(p);
     }
     this.pos = p;
     if (plain && Number.isSafeInteger(value)) return negative ? -value : value;
     return Number(b.toString('latin1', start, p));
+  }
+
+  /** The index past the digits from `p`, of which there must be one at least. */
+  private digits(p: number): number {
+    const b = this.b;
+    const from = p;
+    for (let c = b[p]; c !== undefined && c >= 0x30 && c <= 0x39; c = b[++p]);
+    if (p === from) this.fail('expected a digit');
+    return p;
   }
 
 }

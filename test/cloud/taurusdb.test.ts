@@ -35,7 +35,7 @@ function session(i: number, extra: Record<string, unknown> = {}): Record<string,
 
 async function allPages(api: TaurusDbApi, pageSize?: number, maxPages?: number): Promise<HtapProcess[][]> {
   const pages: HtapProcess[][] = [];
-  for await (const page of api.processPages(HTAP, signal, pageSize, maxPages)) pages.push(page);
+  await api.processPages(HTAP, signal, (page) => pages.push(page), pageSize, maxPages);
   return pages;
 }
 
@@ -160,10 +160,8 @@ describe('TaurusDbApi.processPages', () => {
   it('fails with "page cap reached" when full pages go on past maxPages', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses(Array.from({ length: 250 }, (_, i) => session(i))));
     const pages: number[] = [];
-    const run = async (): Promise<void> => {
-      for await (const page of new TaurusDbApi(fake).processPages(HTAP, signal, 100, 2)) pages.push(page.length);
-    };
-    await expect(run()).rejects.toThrow('page cap reached');
+    const run = new TaurusDbApi(fake).processPages(HTAP, signal, (page) => pages.push(page.length), 100, 2);
+    await expect(run).rejects.toThrow('page cap reached');
     expect(pages).toEqual([100, 100]);
     expect(fake.offsets(PROCESS)).toEqual(['0', '100']);
   });
