@@ -9,6 +9,7 @@ import { loadConfig } from './config/load.js';
 import { ConfigError } from './config/problems.js';
 import type { Config } from './config/types.js';
 import { Exporter } from './exporter.js';
+import { tuneHeap } from './heap-tuning.js';
 import { createLogger, type Logger } from './log.js';
 import { ExporterMetrics } from './metrics/exporter-metrics.js';
 import { startDaemon, type Daemon } from './daemon.js';
@@ -116,6 +117,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
   });
 }
 
+tuneHeap();
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
 // Whatever handle might linger after shutdown must not keep the process past its exit.

@@ -27,15 +27,24 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-/** One exposition line: `name{a="x",b="y"} value`. */
+/**
+ * One exposition line: `name{a="x",b="y"} value`, as one flat string. (Joined rather than
+ * concatenated: `+` and template literals build trees of string pieces, and a fleet's lines,
+ * kept from one poll to the next, held several times their length in such trees.)
+ */
 function sampleLine(name: string, labels: ReadonlyArray<readonly [string, string]>, value: number): string {
-  const inner = labels.map(([labelName, labelValue]) => `${labelName}="${escapeLabelValue(labelValue)}"`).join(',');
-  return `${name}${inner ? `{${inner}}` : ''} ${formatValue(value)}\n`;
+  const parts = [name];
+  for (let i = 0; i < labels.length; i++) {
+    const [labelName, labelValue] = labels[i] as readonly [string, string];
+    parts.push(i === 0 ? '{' : ',', labelName, '="', escapeLabelValue(labelValue), '"');
+  }
+  parts.push(labels.length > 0 ? '} ' : ' ', formatValue(value), '\n');
+  return parts.join('');
 }
 
 /** Sample lines of one target (or of a poll's metadata), grouped by family. */
 export class Samples {
-  private readonly lines = new Map<GaugeFamily, string>();
+  private readonly lines = new Map<GaugeFamily, string[]>();
 
   /**
    * `labels` must hold a value for each of the family's label names. `extra` labels follow them,
@@ -48,11 +57,14 @@ export class Samples {
       if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
       return [labelName, labelValue];
     });
-    this.lines.set(family, (this.lines.get(family) ?? '') + sampleLine(family.name, [...pairs, ...extra], value));
+    const line = sampleLine(family.name, extra.length > 0 ? [...pairs, ...extra] : pairs, value);
+    const lines = this.lines.get(family);
+    if (lines) lines.push(line);
+    else this.lines.set(family, [line]);
   }
 
   linesOf(family: GaugeFamily): string {
-    return this.lines.get(family) ?? '';
+    return this.lines.get(family)?.join('') ?? '';
   }
 }
 
@@ -201,9 +213,10 @@ export class SnapshotStore {
     }
     const parts: Buffer[] = [];
     for (const family of collector.families) {
-      let lines = poll.metadata.linesOf(family);
-      for (const health of targets.values()) lines += health.samples?.linesOf(family) ?? '';
-      if (lines) parts.push(Buffer.from(renderFamily(family, lines)));
+      const lines = [poll.metadata.linesOf(family)];
+      for (const health of targets.values()) lines.push(health.samples?.linesOf(family) ?? '');
+      const text = lines.join('');
+      if (text) parts.push(Buffer.from(renderFamily(family, text)));
     }
     this.committed.set(poll.collector, { data: Buffer.concat(parts), targets });
     this.exposition = SnapshotStore.expositionOf(this.render());

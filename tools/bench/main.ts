@@ -28,6 +28,7 @@ import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
+import { HEAP_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
@@ -422,6 +423,8 @@ async function main(): Promise<void> {
     const gaussdbCount = ready.projects.reduce((n, p) => n + p.gaussdb.length, 0);
     const taurusdbCount = ready.projects.reduce((n, p) => n + p.taurusdb.length, 0);
 
+    // As main does: the exporter runs in this process.
+    tuneHeap();
     const metrics = new ExporterMetrics(version);
     const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: true }));
     const exporter = new Exporter(config, metrics, logger);
@@ -588,6 +591,7 @@ async function main(): Promise<void> {
         concurrency: options.concurrency,
         maxInFlight: options.concurrency,
         cycles: options.cycles,
+        exporterHeapFlags: HEAP_FLAGS,
         processes: 'exporter + its /metrics server: the measuring process, alone; simulator, bare client, static floor server, prom-client server, load generator: one child process each',
       },
       poll: {
