@@ -101,8 +101,8 @@ export class TaurusDbApi {
    *
    * A page is read and handed over inside readPage, whose frame is gone before the next page is
    * asked for: nothing of a page stays reachable while the next one waits for a request slot. (As
-   * an async generator, each suspended instance held its last page through that wait, and at fleet
-   * scale those pages made most of what the young generation promoted: BENCHMARKS.md.)
+   * an async generator, each suspended instance held its last page through that wait, long enough
+   * to be promoted to the old generation: 42 MB of sessions per target-scale cycle, BENCHMARKS.md.)
    */
   async processPages(htapId: string, signal: AbortSignal, onPage: (sessions: HtapProcess[]) => void,
     pageSize = MAX_PROCESS_PAGE_SIZE, maxPages = DEFAULT_MAX_PROCESS_PAGES, withSql = false): Promise<void> {
