@@ -47,6 +47,8 @@ interface Options {
   latencyMs: number;
   concurrency: number;
   cycles: number;
+  /** uncounted cycles of each side before the measured ones */
+  warmupCycles: number;
   scrapeClients: number;
   scrapeSeconds: number;
   scrapeRounds: number;
@@ -83,6 +85,7 @@ function parseOptions(argv: string[]): Options {
       'latency-ms': { type: 'string' },
       concurrency: { type: 'string' },
       cycles: { type: 'string' },
+      'warmup-cycles': { type: 'string' },
       'scrape-clients': { type: 'string' },
       'scrape-seconds': { type: 'string' },
       'scrape-rounds': { type: 'string' },
@@ -100,7 +103,7 @@ function parseOptions(argv: string[]): Options {
   if (values.help) {
     process.stdout.write('usage: bench [--quick] [--gaussdb N] [--taurusdb N] [--htap-per-taurus N] [--sessions N] [--projects N]\n'
       + '             [--latency-ms N] [--concurrency N] [--cycles N] [--scrape-clients N] [--scrape-seconds N]\n'
-      + '             [--scrape-rounds N] [--seed N] [--profile DIR] [--poll-only]\n'
+      + '             [--scrape-rounds N] [--seed N] [--warmup-cycles N] [--profile DIR] [--poll-only]\n'
       + '       bench --scale-curve [--cycles N] [--chart FILE.svg]   0.25x, 0.5x, 1x, 2x the fleet, poll cycles only, a process each\n'
       + '       bench --small [--small-minutes 10]   the demo fleet: start-up time and resident memory after polling\n');
     process.exit(0);
@@ -123,6 +126,7 @@ function parseOptions(argv: string[]): Options {
     latencyMs: int('latency-ms', 20, 0, 10_000),
     concurrency: int('concurrency', 32, 1, 1024),
     cycles: int('cycles', defaults.cycles, 1, 50),
+    warmupCycles: int('warmup-cycles', 1, 1, 50),
     scrapeClients: int('scrape-clients', 8, 1, 256),
     scrapeSeconds: int('scrape-seconds', defaults.scrapeSeconds, 1, 120),
     scrapeRounds: int('scrape-rounds', defaults.scrapeRounds, 1, 20),
@@ -453,10 +457,12 @@ async function main(): Promise<void> {
     };
     const poll = (): Promise<Timed> => exporterCycle(exporter, metrics);
 
-    // ---- poll cycles: warm-up (one of each, not counted), then exporter and bare client alternately
-    log('poll: warm-up');
-    await poll();
-    await bare(false);
+    // ---- poll cycles: warm-up (--warmup-cycles of each, not counted), then exporter and bare client alternately
+    log(`poll: warm-up, ${options.warmupCycles} cycle(s) of each`);
+    for (let i = 0; i < options.warmupCycles; i++) {
+      await poll();
+      await bare(false);
+    }
     // What the simulator answers, fixed by the seed: equal checksums mean equal answers.
     const checksum = await bareChild.request({ type: 'checksum', args: bareArgs }, config.http.timeoutMs * 2 + 30_000) as unknown as
       BareResult & { answers: number; bytes: number; sha256: string };

@@ -45,11 +45,19 @@ export interface Step {
   loadAvg: number[];
 }
 
+/** Uncounted cycles per side for a step: the largest step's factor over this one's, rounded up. */
+function warmupCycles(factor: number): number {
+  return Math.ceil(Math.max(...SCALE_FACTORS) / factor);
+}
+
 function runStep(factor: number, o: CurveOptions, log: (line: string) => void): Promise<Step> {
   const gaussdb = Math.round(o.gaussdb * factor);
   const taurusdb = Math.round(o.taurusdb * factor);
   const args = [fileURLToPath(new URL('./main.js', import.meta.url)), '--poll-only', '--gaussdb', String(gaussdb), '--taurusdb', String(taurusdb),
-    '--sessions', String(o.sessions), '--cycles', String(o.cycles), '--seed', String(o.seed)];
+    '--sessions', String(o.sessions), '--cycles', String(o.cycles), '--seed', String(o.seed),
+    // Each step's fresh process sees at least as many requests before it is measured as the
+    // largest step does in its one warm-up cycle: what is compared is steady state, not JIT warm-up.
+    '--warmup-cycles', String(warmupCycles(factor))];
   log(`scale curve: ${factor}x (${gaussdb} GaussDB + ${taurusdb} TaurusDB)`);
   return new Promise((resolve, reject) => {
     // Each step is bounded by the child's own run deadline; this one only stops a hung child.
