@@ -4,9 +4,9 @@
 // once per poll with the request id (docs/api-fields.md lists which series need which field).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoRoles } from '../../src/simulator/fleet.js';
-import { seriesOf } from '../support/exposition.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { collectors, isolateTests, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape } from './faults-support.js';
+import { optionalValueOf } from '../support/exposition.js';
+import type { Stack } from '../support/stack.js';
+import { isolateTests, requestsFor, seriesNaming, startOnDemandStack, sum, tick, up, type Scrape } from './faults-support.js';
 
 const OVERVIEW = 'gaussdb_session_overview';
 const HTAP = 'taurusdb_htap';
@@ -14,19 +14,10 @@ const PROCESS = 'taurusdb_htap_process';
 const ANOMALIES = 'huaweicloud_db_exporter_answer_anomalies_total';
 let stack: Stack;
 
-/** The value of the one series of `family` with `labels`, or undefined when there is none. */
-function valueOf(metrics: Scrape, family: string, labels: Record<string, string>): number | undefined {
-  const found = seriesOf(metrics, family, labels);
-  if (found.size > 1) throw new Error(`${family}${JSON.stringify(labels)}: ${found.size} series match`);
-  return [...found.values()][0];
-}
 let demo: DemoRoles;
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'answer-fields', overrides: { collectors: collectors(RARELY) } });
-  await stack.ready();
-  if (!stack.sim.fleet.demo) throw new Error('the default fleet has demo roles');
-  demo = stack.sim.fleet.demo;
+  ({ stack, demo } = await startOnDemandStack('answer-fields'));
 });
 
 afterAll(async () => {
@@ -64,20 +55,20 @@ describe('session overview (ShowSessionOverviewResponse)', () => {
     expect(up(metrics, 'session_overview', id)).toBe(1);
     const expected = { active_num: overview?.active, total_num: overview?.total, slow_sql_num: overview?.slowSql, lock_num: overview?.lockWaiting };
     for (const [name, family] of Object.entries(FAMILY)) {
-      expect([name, valueOf(metrics, family, { instance_id: id })]).toEqual([name, name === field ? undefined : expected[name as keyof typeof expected]]);
+      expect([name, optionalValueOf(metrics, family, { instance_id: id })]).toEqual([name, name === field ? undefined : expected[name as keyof typeof expected]]);
     }
     expect(counted).toBe(1);
     expect(logged).toEqual([expect.objectContaining({ level: 'warn', request_id: requestsFor(stack, OVERVIEW, id)[0]?.requestId })]);
     // Every other instance untouched.
     for (const other of demo.gaussDbIds.filter((g) => g !== id)) {
-      expect(valueOf(metrics, 'huaweicloud_gaussdb_sessions', { instance_id: other })).toBe(stack.sim.fleet.gaussdb(other)?.overview.total);
+      expect(optionalValueOf(metrics, 'huaweicloud_gaussdb_sessions', { instance_id: other })).toBe(stack.sim.fleet.gaussdb(other)?.overview.total);
     }
   });
 });
 
 describe('HTAP instances (ListHtapInstanceInfoResponse, HtapInstanceListInstances)', () => {
   const perHtap = (metrics: Scrape, family: string, htapId: string): number | undefined =>
-    valueOf(metrics, family, { instance_id: demo.ordersTaurusId, htap_instance_id: htapId });
+    optionalValueOf(metrics, family, { instance_id: demo.ordersTaurusId, htap_instance_id: htapId });
 
   it.each([
     ['instances[].node_num', 'huaweicloud_taurusdb_htap_instance_nodes'],
@@ -92,11 +83,11 @@ describe('HTAP instances (ListHtapInstanceInfoResponse, HtapInstanceListInstance
       expect(perHtap(metrics, 'huaweicloud_taurusdb_htap_instance_status', htapId)).toBe(1);
       expect(sum(metrics, 'huaweicloud_taurusdb_htap_instance_info', { htap_instance_id: htapId })).toBe(1);
     }
-    expect(valueOf(metrics, 'huaweicloud_taurusdb_htap_instances', { instance_id: demo.ordersTaurusId })).toBe(3);
+    expect(optionalValueOf(metrics, 'huaweicloud_taurusdb_htap_instances', { instance_id: demo.ordersTaurusId })).toBe(3);
     expect(counted).toBe(3);
     expect(logged).toHaveLength(1);
     // The billing instance's HTAP instance is whole.
-    expect(valueOf(metrics, family, { instance_id: demo.billingTaurusId, htap_instance_id: demo.frozenHtapId })).toBeDefined();
+    expect(optionalValueOf(metrics, family, { instance_id: demo.billingTaurusId, htap_instance_id: demo.frozenHtapId })).toBeDefined();
   });
 
   it('without instances[].instance_state: no status and no restart-pending series; the rest stays', async () => {
@@ -120,7 +111,7 @@ describe('HTAP instances (ListHtapInstanceInfoResponse, HtapInstanceListInstance
   ])('without %s: only %s goes', async (field, family) => {
     const { metrics, counted } = await pollWithout('htap_instances', HTAP, demo.ordersTaurusId, field);
     expect(up(metrics, 'htap_instances', demo.ordersTaurusId)).toBe(1);
-    expect(valueOf(metrics, family, { instance_id: demo.ordersTaurusId })).toBeUndefined();
+    expect(optionalValueOf(metrics, family, { instance_id: demo.ordersTaurusId })).toBeUndefined();
     expect(sum(metrics, 'huaweicloud_taurusdb_htap_instance_info', { instance_id: demo.ordersTaurusId })).toBe(3);
     expect(counted).toBe(1);
   });
@@ -129,7 +120,7 @@ describe('HTAP instances (ListHtapInstanceInfoResponse, HtapInstanceListInstance
     const { metrics, counted } = await pollWithout('htap_instances', HTAP, demo.ordersTaurusId, 'instances', true);
     expect(up(metrics, 'htap_instances', demo.ordersTaurusId)).toBe(1);
     expect(sum(metrics, 'huaweicloud_taurusdb_htap_instance_info', { instance_id: demo.ordersTaurusId })).toBe(0);
-    expect(valueOf(metrics, 'huaweicloud_taurusdb_htap_instances', { instance_id: demo.ordersTaurusId })).toBe(3);
+    expect(optionalValueOf(metrics, 'huaweicloud_taurusdb_htap_instances', { instance_id: demo.ordersTaurusId })).toBe(3);
     expect(counted).toBe(0);
     // The inventory follows: the next session poll has no HTAP instance of orders to poll.
     stack.sim.faults.add({ api: HTAP, instanceId: demo.ordersTaurusId, kind: 'omit_field', field: 'instances', asNull: true });
@@ -149,7 +140,7 @@ describe('HTAP sessions (ShowHtapProcessListResponse, HtapProcessInfo)', () => {
     expect(sum(metrics, 'huaweicloud_taurusdb_htap_sessions', { htap_instance_id: htapId })).toBe(count);
     expect(sum(metrics, 'huaweicloud_taurusdb_htap_sessions_by_user', { htap_instance_id: htapId })).toBe(count);
     expect(seriesNaming(metrics, 'htap_instance_id', htapId).filter((k) => k.startsWith('huaweicloud_taurusdb_htap_session_max_duration'))).toEqual([]);
-    expect(valueOf(metrics, 'huaweicloud_taurusdb_htap_sessions_long_running', { instance_id: demo.ordersTaurusId, htap_instance_id: htapId })).toBe(0);
+    expect(optionalValueOf(metrics, 'huaweicloud_taurusdb_htap_sessions_long_running', { instance_id: demo.ordersTaurusId, htap_instance_id: htapId })).toBe(0);
     expect(counted).toBe(count);
     // One line for the poll, though every session of three pages lacked it.
     expect(logged).toEqual([expect.objectContaining({ request_id: requestsFor(stack, PROCESS, htapId)[0]?.requestId })]);

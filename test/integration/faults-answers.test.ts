@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DemoRoles } from '../../src/simulator/fleet.js';
 import { seriesOf, valueOf } from '../support/exposition.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import {
-  collectors, isolateTests, failureLogs, onRequest, RARELY, requestsFor, seriesNaming, sum, tick, up, type Scrape,
+  isolateTests, failureLogs, onRequest, requestsFor, seriesNaming, startOnDemandStack, sum, tick, up, type Scrape,
 } from './faults-support.js';
 
 const OVERVIEW = 'gaussdb_session_overview';
@@ -20,10 +20,7 @@ let stack: Stack;
 let demo: DemoRoles;
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'faults-answers', overrides: { collectors: collectors(RARELY) } });
-  await stack.ready();
-  if (!stack.sim.fleet.demo) throw new Error('the default fleet has demo roles');
-  demo = stack.sim.fleet.demo;
+  ({ stack, demo } = await startOnDemandStack('faults-answers'));
 });
 
 afterAll(async () => {

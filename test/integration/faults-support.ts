@@ -2,10 +2,11 @@
 // log, and the checks every fault test ends with.
 import { afterEach, beforeEach, expect } from '@jest/globals';
 import cron from 'node-cron';
+import type { DemoRoles } from '../../src/simulator/fleet.js';
 import type { RequestRecord } from '../../src/simulator/server.js';
 import { seriesOf, type ParsedExposition } from '../support/exposition.js';
 import { linesWithSecrets } from '../support/logs.js';
-import type { Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 export type Scrape = ParsedExposition & { text: string };
 
@@ -27,6 +28,18 @@ export function collectors(schedule: string, sessionOverview = schedule): Record
     htap_instances: { schedule },
     htap_processes: { schedule, long_running_seconds: 60, by_user: true, by_database: true, by_host: true, max_label_values: 20 },
   };
+}
+
+/** A ready stack of the default fleet whose jobs run only when a test ticks them, and its demo roles. */
+export async function startOnDemandStack(name: string): Promise<{ stack: Stack; demo: DemoRoles }> {
+  const stack = await startStack({ name, overrides: { collectors: collectors(RARELY) } });
+  await stack.ready();
+  const demo = stack.sim.fleet.demo;
+  if (!demo) {
+    await stack.stop();
+    throw new Error('the default fleet has demo roles');
+  }
+  return { stack, demo };
 }
 
 /** Polls every target once through a fresh runtime of the daemon's exporter, then scrapes. */

@@ -46,7 +46,14 @@ export function seriesOf(parsed: ParsedExposition, family: string, labels: Recor
 
 /** The single value of a series identified by family and labels; throws unless exactly one matches. */
 export function valueOf(parsed: ParsedExposition, family: string, labels: Record<string, string> = {}): number {
+  const value = optionalValueOf(parsed, family, labels);
+  if (value === undefined) throw new Error(`${family}${JSON.stringify(labels)}: 0 series match`);
+  return value;
+}
+
+/** The value of the one series of `family` with `labels`, or undefined when there is none. */
+export function optionalValueOf(parsed: ParsedExposition, family: string, labels: Record<string, string> = {}): number | undefined {
   const found = seriesOf(parsed, family, labels);
-  if (found.size !== 1) throw new Error(`${family}${JSON.stringify(labels)}: ${found.size} series match`);
-  return [...found.values()][0] as number;
+  if (found.size > 1) throw new Error(`${family}${JSON.stringify(labels)}: ${found.size} series match`);
+  return [...found.values()][0];
 }
