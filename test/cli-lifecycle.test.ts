@@ -54,13 +54,19 @@ async function serve(name: string, web: Record<string, unknown>, flags: string[]
   return { child, url, records };
 }
 
-async function sighupReloads(served: Served): Promise<number> {
-  const count = (): number => served.records().filter((r) => r.msg === 'configuration reloaded').length;
-  const before = count();
-  served.child.kill('SIGHUP');
+const reloads = (served: Served): number => served.records().filter((r) => r.msg === 'configuration reloaded').length;
+
+/** Waits, 15 s at most, until `n` reloads are logged: an answer can arrive before its log line is read. */
+async function reloadsLogged(served: Served, n: number): Promise<number> {
   const deadline = Date.now() + 15_000;
-  while (count() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return count() - before;
+  while (reloads(served) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return reloads(served);
+}
+
+async function sighupReloads(served: Served): Promise<number> {
+  const before = reloads(served);
+  served.child.kill('SIGHUP');
+  return (await reloadsLogged(served, before + 1)) - before;
 }
 
 async function stop(served: Served): Promise<void> {
@@ -82,6 +88,8 @@ describe('lifecycle API', () => {
       const answer = await fetch(`${served.url}/-/reload`, { method: 'POST' });
       expect(answer.status).toBe(status);
       expect(await answer.text()).toBe(status === 403 ? 'Lifecycle API is not enabled (web.enable_lifecycle).\n' : 'Configuration reloaded.\n');
+      // The POST's own reload is counted before the signal, not with it.
+      await reloadsLogged(served, status === 200 ? 1 : 0);
       expect(await sighupReloads(served)).toBe(1);
     } finally {
       await stop(served);
