@@ -28,6 +28,23 @@ export function formatSdkDate(date: Date): string {
   return date.toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
+/** The last second formatted: every request signed within one second carries the same date. */
+let lastSecond = NaN;
+let lastSdkDate = '';
+
+function sdkDateOf(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSdkDate = formatSdkDate(date);
+    lastSecond = second;
+  }
+  return lastSdkDate;
+}
+
+/** Only characters that every encoding step below leaves as they are (and `/`, kept in paths). */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+const UNRESERVED_PATH = /^[A-Za-z0-9\-_.~/]*$/;
+
 function isUnreserved(byte: number): boolean {
   return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
     || byte === 0x2d || byte === 0x5f || byte === 0x2e || byte === 0x7e;
@@ -46,7 +63,8 @@ function encodeBytes(bytes: Uint8Array, keepSlash: boolean): string {
 /** UTF-8 bytes of `value`, every one except `A-Z a-z 0-9 - _ . ~` as upper-case `%XX`.
  *  (encodeURIComponent would leave `! ' ( ) *` alone.) */
 export function percentEncode(value: string): string {
-  return encodeBytes(Buffer.from(value, 'utf8'), false);
+  // Ids, page sizes and offsets: nothing to encode, and every request has several.
+  return UNRESERVED.test(value) ? value : encodeBytes(Buffer.from(value, 'utf8'), false);
 }
 
 /** Bytes of a percent-encoded string; a `%` not followed by two hex digits stays literal. */
@@ -59,7 +77,8 @@ function percentDecode(value: string): Buffer {
  *  segment encoded with percentEncode, always ending with `/`. Decoding first makes `'` and `%27`
  *  sign the same, as the gateway sees them. */
 export function canonicalUri(path: string): string {
-  const uri = encodeBytes(percentDecode(path), true);
+  // A path of unreserved characters decodes and encodes to itself.
+  const uri = UNRESERVED_PATH.test(path) ? path : encodeBytes(percentDecode(path), true);
   return uri.endsWith('/') ? uri : `${uri}/`;
 }
 
@@ -106,7 +125,7 @@ export function canonicalRequest(method: string, url: URL, headers: Record<strin
     canonicalQuery(url),
     sorted.map(([name, value]) => `${name}:${value}\n`).join(''),
     signedHeaders,
-    sha256Hex(body ?? ''),
+    body === undefined || body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body),
   ].join('\n');
   return { text, signedHeaders };
 }
@@ -114,6 +133,9 @@ export function canonicalRequest(method: string, url: URL, headers: Record<strin
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** The hash of an empty body: that of every GET. */
+const EMPTY_BODY_SHA256 = sha256Hex('');
 
 export function stringToSign(sdkDate: string, canonicalRequestText: string): string {
   return `${ALGORITHM}\n${sdkDate}\n${sha256Hex(canonicalRequestText)}`;
@@ -140,7 +162,7 @@ export function signRequest(
   credentials: AkSkCredentials,
   date: Date = new Date(),
 ): SignedHeaders {
-  const sdkDate = formatSdkDate(date);
+  const sdkDate = sdkDateOf(date);
   for (const name of Object.keys(request.headers)) {
     const lower = name.toLowerCase();
     // These come from url, date and credentials; a second copy would sign something other than what is sent.
