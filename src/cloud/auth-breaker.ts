@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { CloudApiError } from './errors.js';
 import { IAM_API } from './iam.js';
+import { started } from './started.js';
 
 /** A request not sent because the project's credentials were refused recently. */
 export class AuthRefusedError extends CloudApiError {
@@ -71,7 +72,13 @@ export class AuthBreaker {
   }
 
   /** Runs `attempt` (one authenticated request) as the breaker's state allows. */
-  async guard<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  guard<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    // The common case, every request of a project whose credentials work, without an async frame.
+    if (this.state.kind === 'trusted' && !signal?.aborted) return this.observe(attempt);
+    return this.guardUntrusted(attempt, signal);
+  }
+
+  private async guardUntrusted<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (;;) {
       signal?.throwIfAborted();
       const state = this.state;
@@ -94,19 +101,18 @@ export class AuthBreaker {
     }
   }
 
-  private async observe<T>(attempt: () => Promise<T>): Promise<T> {
-    try {
-      const result = await attempt();
+  private observe<T>(attempt: () => Promise<T>): Promise<T> {
+    return started(attempt).then((result) => {
       if (this.state.kind !== 'trusted') {
         this.state = { kind: 'trusted' };
         this.refusals = 0;
         this.metrics.authBreakerOpen.set({ project_id: this.projectId }, 0);
       }
       return result;
-    } catch (error) {
+    }, (error: unknown) => {
       if (isAuthRefusal(error)) this.trip(error);
       throw error;
-    }
+    });
   }
 
   private trip(refusal: CloudApiError): void {

@@ -81,8 +81,7 @@ export class ProjectClient implements ProjectApi {
       const sent = { ...headers, ...(await auth.headers({ method: 'GET', url, headers }, signal)) };
       const response = await transport.send({ api, method: 'GET', url, headers: sent, signal, retry });
       if (response.status >= 200 && response.status < 300) {
-        limiter.succeeded();
-        metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
+        if (limiter.succeeded()) metrics.concurrencyLimit.set({ project_id: this.projectId }, limiter.limit);
         try {
           const body: unknown = select ? parseSelected(response.bytes, select) : JSON.parse(response.body);
           return { body, requestId: response.requestId };

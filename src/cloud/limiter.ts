@@ -2,6 +2,8 @@
 // publishes no rate limits for these APIs, so on a 429 we halve our concurrency and win it back
 // one step per `limit` successes (additive increase, multiplicative decrease).
 
+import { started } from './started.js';
+
 interface Waiter {
   grant: () => void;
   reject: (reason: unknown) => void;
@@ -31,15 +33,34 @@ export class AdaptiveLimiter {
     return this.active;
   }
 
-  /** Runs `task` once a slot is free; a waiting task gives up its place when `signal` aborts. */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
-    try {
-      return await task();
-    } finally {
-      this.active -= 1;
-      this.drain();
+  /**
+   * Runs `task` once a slot is free; a waiting task gives up its place when `signal` aborts.
+   * Promise chains rather than an async function: every request of a poll passes two limiters,
+   * and a free slot is taken without a turn of the microtask queue.
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.current && this.waiting === 0) {
+      this.active += 1;
+      return this.holding(task);
     }
+    return this.acquire(signal).then(() => this.holding(task));
+  }
+
+  /** `task` in a slot already taken, which is given back however the task ends. */
+  private holding<T>(task: () => Promise<T>): Promise<T> {
+    return started(task).then((value) => {
+      this.release();
+      return value;
+    }, (error: unknown) => {
+      this.release();
+      throw error;
+    });
+  }
+
+  private release(): void {
+    this.active -= 1;
+    this.drain();
   }
 
   throttled(): void {
@@ -47,22 +68,19 @@ export class AdaptiveLimiter {
     this.successesSinceIncrease = 0;
   }
 
-  succeeded(): void {
-    if (this.current >= this.max) return;
+  /** One more success; true when it raised the limit. */
+  succeeded(): boolean {
+    if (this.current >= this.max) return false;
     this.successesSinceIncrease += 1;
-    if (this.successesSinceIncrease >= this.current) {
-      this.current += 1;
-      this.successesSinceIncrease = 0;
-      this.drain();
-    }
+    if (this.successesSinceIncrease < this.current) return false;
+    this.current += 1;
+    this.successesSinceIncrease = 0;
+    this.drain();
+    return true;
   }
 
+  /** A place in the queue (run has found no free slot). */
   private acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    if (this.active < this.current && this.waiting === 0) {
-      this.active += 1;
-      return Promise.resolve();
-    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { grant: resolve, reject, signal };
       this.queue.push(waiter);

@@ -55,7 +55,7 @@ export class HttpTransport {
 
   constructor(private readonly options: TransportOptions) {}
 
-  async send(request: HttpRequest): Promise<HttpResponse> {
+  send(request: HttpRequest): Promise<HttpResponse> {
     const { metrics, log } = this.options;
     const stopTimer = metrics.apiRequestDuration.startTimer({ api: request.api });
     const debug = log?.isLevelEnabled('debug') ? log : undefined;
@@ -65,21 +65,21 @@ export class HttpTransport {
       api: request.api, method: request.method, path: loggablePath(request.url), retry: request.retry ?? 0,
       duration_ms: Math.round(performance.now() - started),
     });
-    try {
-      const response = await this.exchange(request);
+    // A promise chain rather than an async frame: this runs for every request of a poll.
+    return this.exchange(request).then((response) => {
+      stopTimer();
       metrics.apiRequests.inc({ api: request.api, code: String(response.status) });
       debug?.debug({ ...sent(), status: response.status, request_id: response.requestId }, 'api request');
       return response;
-    } catch (error) {
+    }, (error: unknown) => {
+      stopTimer();
       metrics.apiRequests.inc({ api: request.api, code: 'error' });
       if (debug) {
         const { code, requestId } = error instanceof TransportError ? error : { code: 'error', requestId: '' };
         debug.debug({ ...sent(), code, request_id: requestId }, 'api request');
       }
       throw error;
-    } finally {
-      stopTimer();
-    }
+    });
   }
 
   /** Closes idle keep-alive sockets (shutdown, reload). */
@@ -108,8 +108,8 @@ export class HttpTransport {
         signal?.removeEventListener('abort', onAbort);
       };
 
-      const requestHeaders: Record<string, string | number> = { ...headers };
-      if (body !== undefined) requestHeaders['Content-Length'] = Buffer.byteLength(body);
+      // node copies the headers it is given: only a body needs an object of its own.
+      const requestHeaders: Record<string, string | number> = body === undefined ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) };
       const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers: requestHeaders, agent: this.agentFor(url) });
       req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ERR_NETWORK', error.message));
       req.on('response', (res) => {
