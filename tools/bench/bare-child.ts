@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { bareCycle, type BareOptions } from './bare-client.js';
-import { cpuSeconds, serveParent } from './ipc.js';
+import { cpuSeconds, mainThreadCpuSeconds, serveParent } from './ipc.js';
 import { PhaseProfiler } from './profile.js';
 
 v8.setFlagsFromString('--expose-gc');
@@ -22,6 +22,7 @@ serveParent(async (message) => {
   const profiler = new PhaseProfiler(profileDir);
   gc();
   const cpu = process.cpuUsage();
+  const mainThread = mainThreadCpuSeconds();
   const start = performance.now();
   const result = await profiler.phase('poll-bare', true, () => bareCycle({ ...options, signal: AbortSignal.timeout(timeoutMs) }));
   profiler.close();
@@ -30,6 +31,7 @@ serveParent(async (message) => {
     ...result,
     wallSeconds: (performance.now() - start) / 1000,
     cpuSeconds: cpuSeconds(process.cpuUsage(cpu)),
+    mainThreadCpuSeconds: mainThreadCpuSeconds() - mainThread,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }, async () => undefined);

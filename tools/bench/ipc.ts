@@ -1,6 +1,7 @@
 // Benchmark plumbing: child processes spoken to over node's IPC channel, with a deadline on
 // every answer, and small statistics helpers.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -143,6 +144,22 @@ export async function closeServer(server: Server | undefined): Promise<void> {
 
 export function cpuSeconds(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1e6;
+}
+
+/**
+ * CPU seconds of this process's main thread (whose thread id is the process id), from /proc;
+ * NaN where there is no /proc. What process.cpuUsage() counts beyond it is V8's helper threads:
+ * parallel and concurrent garbage collection, and compilation in the background.
+ */
+export function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // After the command name: state is field 3, utime and stime fields 14 and 15, in USER_HZ (100 a second).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 export function median(values: readonly number[]): number {

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
 import { countSeries } from './exposition.js';
-import { Child, closeServer, cpuSeconds, median, round, type Message } from './ipc.js';
+import { Child, closeServer, cpuSeconds, mainThreadCpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
@@ -196,19 +196,18 @@ const log = (line: string): void => {
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-interface CycleFigures {
-  wallSeconds: number;
-  cpuSeconds: number;
+interface CycleFigures extends Timed {
   simulatorCpuSeconds: number;
   requests: number;
   requestsByApi: Record<string, number>;
-  /** mean time of one API request as the client saw it (slot granted to answer parsed) */
-  meanRequestMs: number;
 }
 
 interface Timed {
   wallSeconds: number;
   cpuSeconds: number;
+  /** of cpuSeconds, the main thread's (the rest is V8's helper threads) */
+  mainThreadCpuSeconds: number;
+  /** mean time of one API request as the client saw it (slot granted to answer parsed) */
   meanRequestMs: number;
 }
 
@@ -360,10 +359,12 @@ async function exporterCycle(exporter: Exporter, metrics: ExporterMetrics): Prom
   gc();
   const before = await requestDurationTotals(metrics);
   const cpu = process.cpuUsage();
+  const mainThread = mainThreadCpuSeconds();
   const start = performance.now();
   await exporter.pollOnce();
   const wallSeconds = (performance.now() - start) / 1000;
   const cpuUsed = cpuSeconds(process.cpuUsage(cpu));
+  const mainThreadUsed = mainThreadCpuSeconds() - mainThread;
   const after = await requestDurationTotals(metrics);
   if (exporter.store.collectorNames.some((name) => {
     const { targets, up } = exporter.store.targetStats(name);
@@ -372,7 +373,7 @@ async function exporterCycle(exporter: Exporter, metrics: ExporterMetrics): Prom
     const errors = exporter.status.targetStatus().flatMap((t) => (t.lastError ? [`${t.instanceId}: ${t.lastError.errorCode} ${t.lastError.errorMsg}`] : []));
     throw new Error(`exporter: a target failed during a measured cycle (${errors.slice(0, 3).join('; ')})`);
   }
-  return { wallSeconds, cpuSeconds: cpuUsed, meanRequestMs: ((after.sum - before.sum) * 1000) / Math.max(1, after.count - before.count) };
+  return { wallSeconds, cpuSeconds: cpuUsed, mainThreadCpuSeconds: mainThreadUsed, meanRequestMs: ((after.sum - before.sum) * 1000) / Math.max(1, after.count - before.count) };
 }
 
 interface Check {
@@ -636,6 +637,15 @@ async function main(): Promise<void> {
         bareClientMsPerRequest: round((bareCpu * 1000) / median(bareCycles.map((c) => c.requests))),
         exporterOverBareClient: check('cpu_per_cycle_over_bare_client', cpuRatio, '<= 1.15', cpuRatio <= 1.15),
         exporterCoreShareDuringCycle: round(exporterCpu / exporterWall, 2),
+        // What the CPU per cycle splits into: the main thread, and V8's helper threads (GC, compilation).
+        mainThreadSecondsPerCycle: {
+          exporter: round(median(exporterCycles.map((c) => c.mainThreadCpuSeconds))),
+          bareClient: round(median(bareCycles.map((c) => c.mainThreadCpuSeconds))),
+        },
+        helperThreadsSecondsPerCycle: {
+          exporter: round(median(exporterCycles.map((c) => c.cpuSeconds - c.mainThreadCpuSeconds))),
+          bareClient: round(median(bareCycles.map((c) => c.cpuSeconds - c.mainThreadCpuSeconds))),
+        },
         simulatorSecondsPerCycle: {
           exporter: round(median(exporterCycles.map((c) => c.simulatorCpuSeconds))),
           bareClient: round(median(bareCycles.map((c) => c.simulatorCpuSeconds))),

@@ -45,11 +45,21 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-/** VmRSS and VmHWM of a process, MB. */
-function memoryOf(pid: number): { rssMB: number; peakMB: number } {
+/** VmRSS and VmHWM of a process, and what the RSS is made of: anonymous memory (the heaps) and
+ *  pages of mapped files (the node binary and its libraries), MB. */
+function memoryOf(pid: number): { rssMB: number; peakMB: number; anonymousMB: number; fileMB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMB: round(kb('VmRSS') / 1024, 1), peakMB: round(kb('VmHWM') / 1024, 1) };
+  return {
+    rssMB: round(kb('VmRSS') / 1024, 1), peakMB: round(kb('VmHWM') / 1024, 1),
+    anonymousMB: round(kb('RssAnon') / 1024, 1), fileMB: round(kb('RssFile') / 1024, 1),
+  };
+}
+
+/** An unlabelled gauge of an exposition, bytes as MB. */
+function metricMB(exposition: string, name: string): number {
+  const value = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(exposition)?.[1];
+  return value === undefined ? NaN : round(Number(value) / 1024 / 1024, 1);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,12 +107,14 @@ export async function small(minutes: number, seed: number, log: (line: string) =
       let nextScrape = 0;
       let scrapes = 0;
       let series = 0;
+      let lastBody = '';
       while (performance.now() < end) {
         const now = performance.now();
         if (now >= nextScrape) {
           const answer = await get(url);
           if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}`);
           series = answer.body.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+          lastBody = answer.body;
           scrapes++;
           nextScrape = now + SCRAPE_EVERY_MS;
         }
@@ -120,6 +132,12 @@ export async function small(minutes: number, seed: number, log: (line: string) =
         },
         memory: {
           rssAfterPollingMB: { value: memory.rssMB, target: '<= 70', pass: memory.rssMB <= 70 },
+          anonymousAfterPollingMB: memory.anonymousMB,
+          // from the exporter's own process metrics at the last scrape: the anonymous memory's V8 share
+          v8HeapTotalMB: metricMB(lastBody, 'nodejs_heap_size_total_bytes'),
+          v8HeapUsedMB: metricMB(lastBody, 'nodejs_heap_size_used_bytes'),
+          externalMB: metricMB(lastBody, 'nodejs_external_memory_bytes'),
+          fileBackedAfterPollingMB: memory.fileMB,
           peakRssMB: memory.peakMB,
           samples,
         },
