@@ -69,6 +69,21 @@ describe('AuthBreaker', () => {
     expect(trips).toEqual([]);
   });
 
+  it('once trusted, a refusal still opens it: later requests fail unsent, and an aborted poll is refused before sending', async () => {
+    const { b, trips } = breaker();
+    let sent = 0;
+    const ok = async (): Promise<string> => { sent += 1; return 'ok'; };
+    expect(await b.guard(ok)).toBe('ok');
+    await expect(b.guard(async () => { sent += 1; throw refused(); })).rejects.toThrow(CloudApiError);
+    expect(trips).toEqual([1000]);
+    await expect(b.guard(ok)).rejects.toBeInstanceOf(AuthRefusedError);
+    expect(sent).toBe(2);
+    const { b: trusted } = breaker();
+    await trusted.guard(ok);
+    await expect(trusted.guard(ok, AbortSignal.abort(new Error('poll over')))).rejects.toThrow('poll over');
+    expect(sent).toBe(3);
+  });
+
   it('by default allows at most two refused attempts in any hour (IAM locks after 3 or more)', () => {
     expect(DEFAULT_BACKOFF).toEqual({ baseMs: 30 * 60_000, maxMs: 60 * 60_000 });
   });

@@ -46,6 +46,41 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.limit).toBe(8);
   });
 
+  it('says which success raised the limit (the client then updates its gauge), and none at the maximum', () => {
+    const limiter = new AdaptiveLimiter(4);
+    limiter.throttled();
+    expect(limiter.limit).toBe(2);
+    expect([limiter.succeeded(), limiter.succeeded(), limiter.succeeded(), limiter.succeeded(), limiter.succeeded(), limiter.succeeded()])
+      .toEqual([false, true, false, false, true, false]);
+    expect(limiter.limit).toBe(4);
+    expect(limiter.succeeded()).toBe(false);
+  });
+
+  it('gives the slot back however a task ends: a value, a rejection, or a throw before any promise', async () => {
+    const limiter = new AdaptiveLimiter(1);
+    await expect(limiter.run(async () => 'value')).resolves.toBe('value');
+    await expect(limiter.run(async () => { throw new Error('rejected'); })).rejects.toThrow('rejected');
+    await expect(limiter.run((): Promise<string> => { throw new Error('thrown'); })).rejects.toThrow('thrown');
+    expect(limiter.inFlight).toBe(0);
+    // the one slot is free again, and a queued task gets it when the running one ends
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    const second = limiter.run(async () => 'second');
+    expect(limiter.inFlight).toBe(1);
+    gate.resolve();
+    await first;
+    await expect(second).resolves.toBe('second');
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('refuses a task whose signal has already aborted, without taking a slot', async () => {
+    const limiter = new AdaptiveLimiter(1);
+    let ran = false;
+    await expect(limiter.run(async () => { ran = true; }, AbortSignal.abort(new Error('too late')))).rejects.toThrow('too late');
+    expect(ran).toBe(false);
+    expect(limiter.inFlight).toBe(0);
+  });
+
   it('lets a waiting task leave the queue when its signal aborts', async () => {
     const limiter = new AdaptiveLimiter(1);
     const gate = deferred();

@@ -158,6 +158,13 @@ describe('building blocks', () => {
     expect(() => signRequest({ method: 'GET', url, headers: { 'X-Sdk-Date': '20240101T000000Z' } }, SIMPLE)).toThrow(/set by the signer/);
   });
 
+  it('dates every signature by its own second, however many fall in one and in whatever order', () => {
+    const url = new URL('https://gaussdb.example/v3/p/instances/i/session-overview');
+    const dates = ['2024-01-02T03:04:05.001Z', '2024-01-02T03:04:05.999Z', '2024-01-02T03:04:06.000Z', '2024-01-02T03:04:05.500Z', '2023-12-31T23:59:59.999Z'];
+    const signed = dates.map((iso) => signRequest({ method: 'GET', url, headers: {} }, SIMPLE, new Date(iso))['X-Sdk-Date']);
+    expect(signed).toEqual(['20240102T030405Z', '20240102T030405Z', '20240102T030406Z', '20240102T030405Z', '20231231T235959Z']);
+  });
+
   it('X-Sdk-Date format and strict parsing', () => {
     expect(formatSdkDate(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)))).toBe('20240102T030405Z');
     expect(parseSdkDate('20240102T030405Z')?.getTime()).toBe(Date.UTC(2024, 0, 2, 3, 4, 5));
