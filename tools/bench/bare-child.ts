@@ -12,14 +12,15 @@ import { PhaseProfiler } from './profile.js';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-/** `profileDir`: profile this cycle (as poll-bare.cpuprofile) and answer with its summary. */
-type CycleArgs = Omit<BareOptions, 'signal' | 'onAnswer'> & { timeoutMs: number; profileDir?: string };
+/** `profileDir`: profile this cycle (as poll-bare.cpuprofile) and answer with its summary;
+ *  `profilePromoted`: its allocation profile without what young collections freed. */
+type CycleArgs = Omit<BareOptions, 'signal' | 'onAnswer'> & { timeoutMs: number; profileDir?: string; profilePromoted?: boolean };
 
 serveParent(async (message) => {
   if (message.type === 'checksum') return answerChecksum(message['args'] as CycleArgs);
   if (message.type !== 'cycle') throw new Error(`unknown request ${message.type}`);
-  const { timeoutMs, profileDir, ...options } = message['args'] as CycleArgs;
-  const profiler = new PhaseProfiler(profileDir);
+  const { timeoutMs, profileDir, profilePromoted, ...options } = message['args'] as CycleArgs;
+  const profiler = new PhaseProfiler(profileDir, profilePromoted);
   gc();
   const cpu = process.cpuUsage();
   const mainThread = mainThreadCpuSeconds();
@@ -41,7 +42,7 @@ serveParent(async (message) => {
  * SHA-256(path and query, NUL, body). Equal for two simulators exactly when they sent the same
  * bytes to the same requests, whatever order the answers came in.
  */
-async function answerChecksum({ timeoutMs, ...options }: Omit<CycleArgs, 'profileDir'>): Promise<Record<string, unknown>> {
+async function answerChecksum({ timeoutMs, ...options }: Omit<CycleArgs, 'profileDir' | 'profilePromoted'>): Promise<Record<string, unknown>> {
   const digests: string[] = [];
   let bytes = 0;
   const result = await bareCycle({

@@ -54,6 +54,8 @@ interface Options {
   scrapeRounds: number;
   seed: number;
   profileDir: string | undefined;
+  /** --profile-promoted: allocation profiles of what reached the old generation only */
+  profilePromoted: boolean;
   /** poll cycles only, no /metrics phase (the scale curve's steps) */
   pollOnly: boolean;
   scaleCurve: boolean;
@@ -91,6 +93,7 @@ function parseOptions(argv: string[]): Options {
       'scrape-rounds': { type: 'string' },
       seed: { type: 'string' },
       profile: { type: 'string' },
+      'profile-promoted': { type: 'boolean', default: false },
       'poll-only': { type: 'boolean', default: false },
       'scale-curve': { type: 'boolean', default: false },
       small: { type: 'boolean', default: false },
@@ -103,7 +106,7 @@ function parseOptions(argv: string[]): Options {
   if (values.help) {
     process.stdout.write('usage: bench [--quick] [--gaussdb N] [--taurusdb N] [--htap-per-taurus N] [--sessions N] [--projects N]\n'
       + '             [--latency-ms N] [--concurrency N] [--cycles N] [--scrape-clients N] [--scrape-seconds N]\n'
-      + '             [--scrape-rounds N] [--seed N] [--warmup-cycles N] [--profile DIR] [--poll-only]\n'
+      + '             [--scrape-rounds N] [--seed N] [--warmup-cycles N] [--profile DIR [--profile-promoted]] [--poll-only]\n'
       + '       bench --scale-curve [--cycles N] [--chart FILE.svg]   0.25x, 0.5x, 1x, 2x the fleet, poll cycles only, a process each\n'
       + '       bench --small [--small-minutes 10]   the demo fleet: start-up time and resident memory after polling\n');
     process.exit(0);
@@ -132,6 +135,7 @@ function parseOptions(argv: string[]): Options {
     scrapeRounds: int('scrape-rounds', defaults.scrapeRounds, 1, 20),
     seed: int('seed', 1, 0, 2 ** 31),
     profileDir: values.profile,
+    profilePromoted: values['profile-promoted'] ?? false,
     pollOnly: values['poll-only'] ?? false,
     scaleCurve: values['scale-curve'] ?? false,
     small: values.small ?? false,
@@ -407,7 +411,7 @@ async function main(): Promise<void> {
   }, MAX_RUN_MS);
   hardDeadline.unref();
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
-  const profiler = new PhaseProfiler(options.profileDir);
+  const profiler = new PhaseProfiler(options.profileDir, options.profilePromoted);
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
   const per = (total: number): number => Math.ceil(total / options.projects);
@@ -449,7 +453,7 @@ async function main(): Promise<void> {
     const bare = async (profile = false): Promise<Timed> => {
       const result = await bareChild.request({
         type: 'cycle',
-        args: { ...bareArgs, ...(profile && options.profileDir ? { profileDir: options.profileDir } : {}) },
+        args: { ...bareArgs, ...(profile && options.profileDir ? { profileDir: options.profileDir, profilePromoted: options.profilePromoted } : {}) },
       }, config.http.timeoutMs * 2 + 30_000) as unknown as BareResult & Timed & { maxRssBytes: number; profile?: ProfileSummary };
       if (result.failures > 0) throw new Error(`bare client: ${result.failures} of ${result.requests} requests failed`);
       bareMaxRss = result.maxRssBytes;
@@ -590,7 +594,9 @@ async function main(): Promise<void> {
       version,
       mode: options.quick ? 'quick' : 'full',
       source: sourceState(),
-      profiled: profiler.enabled ? 'yes: figures are distorted by the profiler, use them to find costs only' : 'no',
+      profiled: profiler.enabled
+        ? `yes${options.profilePromoted ? ' (allocations: only what young collections did not free)' : ''}: figures are distorted by the profiler, use them to find costs only`
+        : 'no',
       machine: { ...machineState(), loadAvgAtStart },
       setup: {
         fleet: { projects: options.projects, gaussdb: gaussdbCount, taurusdb: taurusdbCount, htapPerTaurus: options.htapPerTaurus, sessionsPerHtap: options.sessions, sessionsTotal: ready.sessions },
