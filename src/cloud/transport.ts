@@ -59,24 +59,19 @@ export class HttpTransport {
     const { metrics, log } = this.options;
     const stopTimer = metrics.apiRequestDuration.startTimer({ api: request.api });
     const debug = log?.isLevelEnabled('debug') ? log : undefined;
-    // Built only for the debug line: at fleet scale every request pays for what it computes.
     const started = debug ? performance.now() : 0;
-    const sent = (): Record<string, unknown> => ({
-      api: request.api, method: request.method, path: loggablePath(request.url), retry: request.retry ?? 0,
-      duration_ms: Math.round(performance.now() - started),
-    });
     // A promise chain rather than an async frame: this runs for every request of a poll.
     return this.exchange(request).then((response) => {
       stopTimer();
       metrics.apiRequests.inc({ api: request.api, code: String(response.status) });
-      debug?.debug({ ...sent(), status: response.status, request_id: response.requestId }, 'api request');
+      debug?.debug({ ...requestFields(request, started), status: response.status, request_id: response.requestId }, 'api request');
       return response;
     }, (error: unknown) => {
       stopTimer();
       metrics.apiRequests.inc({ api: request.api, code: 'error' });
       if (debug) {
         const { code, requestId } = error instanceof TransportError ? error : { code: 'error', requestId: '' };
-        debug.debug({ ...sent(), code, request_id: requestId }, 'api request');
+        debug.debug({ ...requestFields(request, started), code, request_id: requestId }, 'api request');
       }
       throw error;
     });
@@ -157,6 +152,15 @@ export class HttpTransport {
     }
     return agent;
   }
+}
+
+/** The debug line's fields of a request sent at `started` (built only at debug level: at fleet
+ *  scale every request would pay for them). */
+function requestFields(request: HttpRequest, started: number): Record<string, unknown> {
+  return {
+    api: request.api, method: request.method, path: loggablePath(request.url), retry: request.retry ?? 0,
+    duration_ms: Math.round(performance.now() - started),
+  };
 }
 
 /** Query parameters whose values are never logged (none of the APIs used sends one today). */

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { countSeries, parseExposition } from './exposition.js';
 import { Child, round } from './ipc.js';
 
 const ROOT = new URL('../../../', import.meta.url);
@@ -58,8 +59,8 @@ function memoryOf(pid: number): { rssMB: number; peakMB: number; anonymousMB: nu
 
 /** An unlabelled gauge of an exposition, bytes as MB. */
 function metricMB(exposition: string, name: string): number {
-  const value = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(exposition)?.[1];
-  return value === undefined ? NaN : round(Number(value) / 1024 / 1024, 1);
+  const value = parseExposition(exposition).find((family) => family.name === name)?.samples[0]?.value;
+  return value === undefined ? NaN : round(value / 1024 / 1024, 1);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,7 +114,7 @@ export async function small(minutes: number, seed: number, log: (line: string) =
         if (now >= nextScrape) {
           const answer = await get(url);
           if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}`);
-          series = answer.body.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+          series = countSeries(answer.body);
           lastBody = answer.body;
           scrapes++;
           nextScrape = now + SCRAPE_EVERY_MS;
