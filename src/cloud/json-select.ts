@@ -11,9 +11,12 @@
 /**
  * The fields to keep, by key. `true` keeps the value whole; a nested selection applies to the
  * object at that key, or to every element of the array at that key (arrays of arrays too).
+ * `'recurring'` keeps the value whole too, for a string field whose few values recur from entry to
+ * entry and from answer to answer (a session's state, command, user): the same bytes give back the
+ * same string, decoded once, instead of a new string each time.
  */
 export interface Selection {
-  readonly [key: string]: true | Selection;
+  readonly [key: string]: true | 'recurring' | Selection;
 }
 
 const QUOTE = 0x22;
@@ -29,7 +32,36 @@ const MAX_DEPTH = 64;
 
 interface CompiledSelection {
   /** key bytes, for matching without decoding the key */
-  keys: Array<{ name: string; bytes: Buffer; next: CompiledSelection | undefined }>;
+  keys: Array<{ name: string; bytes: Buffer; next: CompiledSelection | undefined; recurring: RecurringStrings | undefined }>;
+}
+
+/** Longer strings are decoded each time: a value that long rarely recurs. */
+const MAX_RECURRING_LENGTH = 64;
+
+/**
+ * The strings last decoded for one field, by a hash of their bytes: one slot per hash, the newest
+ * value in it. Decoding a short string costs a call into node and a young object, which for the
+ * few values of a session's state or user, met 500,000 times a cycle at fleet scale, made a large
+ * part of the page path's time and garbage (BENCHMARKS.md). Bounded: 256 strings of at most
+ * 64 bytes per field, kept for the process's life with the selection that owns them.
+ */
+class RecurringStrings {
+  private readonly slots: Array<string | undefined> = new Array<string | undefined>(256).fill(undefined);
+
+  /** The ASCII string of b[start, end), whose bytes hash to `hash`. */
+  get(b: Buffer, start: number, end: number, hash: number): string {
+    const slot = hash & 255;
+    const cached = this.slots[slot];
+    const length = end - start;
+    if (cached !== undefined && cached.length === length) {
+      let i = 0;
+      while (i < length && cached.charCodeAt(i) === b[start + i]) i++;
+      if (i === length) return cached;
+    }
+    const value = b.toString('latin1', start, end);
+    this.slots[slot] = value;
+    return value;
+  }
 }
 
 const compiled = new WeakMap<Selection, CompiledSelection>();
@@ -39,7 +71,10 @@ function compile(selection: Selection): CompiledSelection {
   if (!c) {
     c = {
       keys: Object.entries(selection).map(([name, next]) => ({
-        name, bytes: Buffer.from(name, 'utf8'), next: next === true ? undefined : compile(next),
+        name,
+        bytes: Buffer.from(name, 'utf8'),
+        next: next === true || next === 'recurring' ? undefined : compile(next),
+        recurring: next === 'recurring' ? new RecurringStrings() : undefined,
       })),
     };
     compiled.set(selection, c);
@@ -130,7 +165,7 @@ class Parser {
       if (match === undefined) {
         this.skip(depth + 1);
       } else {
-        out[match.name] = match.next === undefined ? this.whole() : this.selected(match.next, depth + 1);
+        out[match.name] = match.next === undefined ? this.whole(match.recurring) : this.selected(match.next, depth + 1);
       }
       this.skipSpace();
       const next = this.b[this.pos++];
@@ -181,7 +216,7 @@ class Parser {
   }
 
   /** A value kept whole: decoded by JSON.parse from its own bytes (strings without escapes directly). */
-  private whole(): unknown {
+  private whole(recurring?: RecurringStrings): unknown {
     const b = this.b;
     const start = this.pos;
     const c = b[start];
@@ -189,10 +224,13 @@ class Parser {
       const end = this.stringEnd();
       // Plain ASCII (the usual field value) is decoded here; escapes, control characters (which
       // JSON.parse refuses) and multi-byte characters go through JSON.parse.
+      let hash = 0;
       for (let i = start + 1; i < end; i++) {
         const byte = b[i] as number;
         if (byte < 0x20 || byte >= 0x80 || byte === BACKSLASH) return JSON.parse(b.toString('utf8', start, end + 1)) as unknown;
+        hash = (hash * 31 + byte) | 0;
       }
+      if (recurring !== undefined && end - start - 1 <= MAX_RECURRING_LENGTH) return recurring.get(b, start + 1, end, hash ^ (hash >>> 8));
       return b.toString('latin1', start + 1, end);
     }
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();

@@ -171,8 +171,11 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | u
   };
 }
 
-/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. */
-const SESSION_FIELDS = { id: true, user: true, host: true, state: true, database: true, command: true, duration: true } as const;
+/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. A session's
+ *  user, state, database and command are each one of a few values, met again on every page. */
+const SESSION_FIELDS = {
+  id: true, user: 'recurring', host: true, state: 'recurring', database: 'recurring', command: 'recurring', duration: true,
+} as const;
 const PROCESS_FIELDS: Selection = { process_list: SESSION_FIELDS };
 /** The same with the SQL text, read only for top sessions (collectors.htap_processes.top_sessions). */
 const PROCESS_FIELDS_WITH_SQL: Selection = { process_list: { ...SESSION_FIELDS, sql_statement: true } };
