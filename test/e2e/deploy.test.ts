@@ -115,7 +115,7 @@ describe('Dockerfile', () => {
     expect(users).toHaveLength(1);
     expect(users[0]).toMatch(/^USER [1-9]\d*(:\d+)?$/);
     expect(instructions).toContain('EXPOSE 10110');
-    expect(instructions).toContain('ENTRYPOINT ["node", "/app/dist/main.js"]');
+    expect(instructions).toContain('ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/main.js"]');
     expect(instructions).toContain(`CMD ["--config", "${CONFIG_PATH}"]`);
     for (const label of ['title', 'description', 'version', 'revision', 'created', 'licenses']) {
       expect(dockerfile).toContain(`org.opencontainers.image.${label}=`);
@@ -314,6 +314,8 @@ describe('Helm chart', () => {
     expect(objs(c, 'volumeMounts').map((m) => m.name)).toEqual(['config', 'web-config']);
     expect(objs(pod, 'volumes').map((v) => v.name)).toEqual(['config', 'web-config']);
     expect(c.args).toEqual(['--config', CONFIG_PATH, '--log-level', 'debug']);
+    // No command: the image's entrypoint, with the node options of src/heap-tuning.ts, starts it.
+    expect(c.command).toBeUndefined();
     for (const doc of docs) expect(get(doc, 'metadata', 'labels')).toMatchObject({ team: 'dba', 'cost-center': '1234' });
 
     const sm = only(docs, 'ServiceMonitor');

@@ -28,7 +28,7 @@ import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
-import { HEAP_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
+import { HEAP_FLAGS, START_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
@@ -403,6 +403,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: 'huaweicloud-db-exporter', mode: 'small', source: sourceState(), machine: machineState(), ...result }, null, 2)}\n`);
     return;
   }
+  // The exporter runs in this process: it must have been started as `npm start` starts it.
+  const missing = START_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  if (missing.length > 0) throw new Error(`started without ${missing.join(' ')}, which npm start gives the exporter: run npm run bench, or node ${START_FLAGS.join(' ')} ${process.argv[1] ?? ''}`);
   const children: Child[] = [];
   const hardDeadline = setTimeout(() => {
     process.stderr.write(`[bench] run exceeded ${MAX_RUN_MS / 60_000} min; stopping\n`);
@@ -605,6 +608,7 @@ async function main(): Promise<void> {
         maxInFlight: options.concurrency,
         cycles: options.cycles,
         exporterHeapFlags: HEAP_FLAGS,
+        exporterStartFlags: START_FLAGS,
         processes: 'exporter + its /metrics server: the measuring process, alone; simulator, bare client, static floor server, prom-client server, load generator: one child process each',
       },
       poll: {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { round } from './ipc.js';
+import { START_FLAGS } from '../../src/heap-tuning.js';
 
 export const SCALE_FACTORS = [0.25, 0.5, 1, 2] as const;
 
@@ -53,7 +54,8 @@ function warmupCycles(factor: number): number {
 function runStep(factor: number, o: CurveOptions, log: (line: string) => void): Promise<Step> {
   const gaussdb = Math.round(o.gaussdb * factor);
   const taurusdb = Math.round(o.taurusdb * factor);
-  const args = [fileURLToPath(new URL('./main.js', import.meta.url)), '--poll-only', '--gaussdb', String(gaussdb), '--taurusdb', String(taurusdb),
+  // Each step runs the exporter in its own process, started as `npm start` starts it.
+  const args = [...START_FLAGS, fileURLToPath(new URL('./main.js', import.meta.url)), '--poll-only', '--gaussdb', String(gaussdb), '--taurusdb', String(taurusdb),
     '--sessions', String(o.sessions), '--cycles', String(o.cycles), '--seed', String(o.seed),
     // Each step's fresh process sees at least as many requests before it is measured as the
     // largest step does in its one warm-up cycle: what is compared is steady state, not JIT warm-up.
