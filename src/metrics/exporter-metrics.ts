@@ -1,7 +1,7 @@
 // The exporter's own health, in prom-client: poll durations and outcomes, API requests by API and
 // status code, retries, throttling, token refreshes, skipped polls, config reloads, build info.
-import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { rendered, type Rendered } from './snapshot.js';
 
 const PREFIX = 'huaweicloud_db_exporter_';
 
@@ -9,15 +9,10 @@ const PREFIX = 'huaweicloud_db_exporter_';
 // (the suffix is for counters); they are left out rather than exposed under misleading names.
 const REJECTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-/** The exporter's own metrics as bytes, plain and gzipped (on demand). */
-export interface RenderedMetrics {
-  readonly body: Buffer;
-  gzip(): Buffer;
-}
 
 export class ExporterMetrics {
   readonly registry = new Registry();
-  private lastRendering: { at: number; metrics: Promise<RenderedMetrics> } | undefined;
+  private lastRendering: { at: number; metrics: Promise<Rendered> } | undefined;
 
   readonly pollDuration = new Histogram({
     name: `${PREFIX}poll_duration_seconds`,
@@ -180,14 +175,12 @@ export class ExporterMetrics {
   }
 
   /** The rendering of at most `maxAgeMs` ago, or a new one. */
-  rendered(now = Date.now()): Promise<RenderedMetrics> {
+  rendered(now = Date.now()): Promise<Rendered> {
     if (!this.lastRendering || now - this.lastRendering.at >= this.maxAgeMs) {
       this.lastRendering = {
         at: now,
         metrics: this.registry.metrics().then((text) => {
-          const body = Buffer.from(text);
-          let gzipped: Buffer | undefined;
-          return { body, gzip: () => (gzipped ??= gzipSync(body)) };
+          return rendered(Buffer.from(text));
         }),
       };
     }

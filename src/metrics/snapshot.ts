@@ -1,9 +1,21 @@
 // Poll results and the exposition built from them.
 //
 // Each poll of a collector fills a fresh `Poll`; `SnapshotStore.commit` swaps it in whole, so a
-// scrape sees either the previous poll or the new one, never a half-finished one. The text
-// exposition is rendered once per commit (and gzipped once, on first demand), not per scrape.
+// scrape sees either the previous poll or the new one, never a half-finished one. A collector's
+// part of the exposition is rendered once per commit of it (and gzipped once, on first demand),
+// not per scrape; /metrics writes the parts one after the other, and their gzip members likewise.
 import { gzipSync } from 'node:zlib';
+
+/** Bytes of /metrics, plain and gzipped (on first demand, then kept). */
+export interface Rendered {
+  readonly body: Buffer;
+  gzip(): Buffer;
+}
+
+export function rendered(body: Buffer): Rendered {
+  let gzipped: Buffer | undefined;
+  return { body, gzip: () => (gzipped ??= gzipSync(body)) };
+}
 import type { TargetDescription } from '../status/target-status.js';
 
 export interface GaugeFamily {
@@ -63,10 +75,13 @@ export class Samples {
     else this.lines.set(family, [line]);
   }
 
-  linesOf(family: GaugeFamily): string {
-    return this.lines.get(family)?.join('') ?? '';
+  /** The family's lines, in the order they were set. */
+  linesOf(family: GaugeFamily): readonly string[] {
+    return this.lines.get(family) ?? NO_LINES;
   }
 }
+
+const NO_LINES: readonly string[] = [];
 
 export interface TargetOutcome {
   /** samples when the target's poll succeeded; undefined when it failed */
@@ -131,9 +146,15 @@ export const LAST_SUCCESS = gaugeFamily('huaweicloud_db_last_success_timestamp_s
   'Unix time of the last successful poll of this target by this collector: the age of its values.',
   ['collector', 'instance_id']);
 
-/** A family with its HELP and TYPE header; nothing when it has no samples. */
-function renderFamily(family: GaugeFamily, lines: string): string {
-  return lines ? `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n${lines}` : '';
+/**
+ * A family's HELP and TYPE header, then its lines from each of `sources`, appended to `pieces`;
+ * nothing when it has no samples. Line by line: no string of a whole family is ever built.
+ */
+function appendFamily(pieces: string[], family: GaugeFamily, sources: ReadonlyArray<readonly string[]>): void {
+  const header = pieces.length;
+  pieces.push(`# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n`);
+  for (const lines of sources) for (const line of lines) pieces.push(line);
+  if (pieces.length === header + 1) pieces.length = header;
 }
 
 export interface CollectorDescription {
@@ -167,21 +188,24 @@ interface TargetHealth {
 
 interface CommittedPoll {
   /** the collector's data families, rendered */
-  data: Buffer;
+  data: Rendered;
   targets: Map<string, TargetHealth>;
 }
 
-/** The bytes of /metrics' data part, as of the last commit; gzipped once, on first demand. */
+/**
+ * /metrics' data part as of the last commit: each collector's families, then the health
+ * families. Parts, not one buffer: a collector's bytes are kept once, and a commit of one
+ * collector neither copies nor gzips again the others' (gzip members may follow each other, RFC 1952).
+ */
 export interface Exposition {
-  readonly body: Buffer;
-  /** the body decoded, for --once and tests */
+  readonly parts: readonly Rendered[];
+  /** the parts decoded and joined, for --once and tests */
   readonly text: string;
-  gzip(): Buffer;
 }
 
 export class SnapshotStore {
   private readonly committed = new Map<string, CommittedPoll>();
-  private exposition: Exposition = SnapshotStore.expositionOf(Buffer.alloc(0));
+  private exposition: Exposition = SnapshotStore.expositionOf([]);
   /**
    * Failed polls in a row through which a target's last good samples stay published (with `up` 0
    * and the age in `last_success_timestamp_seconds`), so that one failed poll does not remove
@@ -211,14 +235,13 @@ export class SnapshotStore {
         targets.set(id, { labels, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
       }
     }
-    const parts: Buffer[] = [];
+    const pieces: string[] = [];
     for (const family of collector.families) {
-      const lines = [poll.metadata.linesOf(family)];
-      for (const health of targets.values()) lines.push(health.samples?.linesOf(family) ?? '');
-      const text = lines.join('');
-      if (text) parts.push(Buffer.from(renderFamily(family, text)));
+      const sources = [poll.metadata.linesOf(family)];
+      for (const health of targets.values()) sources.push(health.samples?.linesOf(family) ?? NO_LINES);
+      appendFamily(pieces, family, sources);
     }
-    this.committed.set(poll.collector, { data: Buffer.concat(parts), targets });
+    this.committed.set(poll.collector, { data: rendered(encoded(pieces)), targets });
     this.exposition = SnapshotStore.expositionOf(this.render());
   }
 
@@ -241,10 +264,10 @@ export class SnapshotStore {
     return this.exposition;
   }
 
-  private render(): Buffer {
-    const parts: Buffer[] = [];
-    let up = '';
-    let lastSuccess = '';
+  private render(): Rendered[] {
+    const parts: Rendered[] = [];
+    const up: string[] = [];
+    const lastSuccess: string[] = [];
     for (const { name } of this.collectors) {
       const entry = this.committed.get(name);
       if (!entry) continue;
@@ -252,22 +275,33 @@ export class SnapshotStore {
       for (const target of entry.targets.values()) {
         const labels: Array<readonly [string, string]> = [['collector', name], ...target.labels];
         const { up: ok, lastSuccess: at } = target;
-        up += sampleLine(UP.name, labels, ok ? 1 : 0);
-        if (at !== undefined) lastSuccess += sampleLine(LAST_SUCCESS.name, labels, at);
+        up.push(sampleLine(UP.name, labels, ok ? 1 : 0));
+        if (at !== undefined) lastSuccess.push(sampleLine(LAST_SUCCESS.name, labels, at));
       }
     }
-    parts.push(Buffer.from(renderFamily(UP, up) + renderFamily(LAST_SUCCESS, lastSuccess)));
-    return Buffer.concat(parts);
+    const pieces: string[] = [];
+    appendFamily(pieces, UP, [up]);
+    appendFamily(pieces, LAST_SUCCESS, [lastSuccess]);
+    parts.push(rendered(encoded(pieces)));
+    return parts;
   }
 
-  private static expositionOf(body: Buffer): Exposition {
-    let gzipped: Buffer | undefined;
+  private static expositionOf(parts: readonly Rendered[]): Exposition {
     return {
-      body,
+      parts,
       get text() {
-        return body.toString('utf8');
+        return parts.map((part) => part.body.toString('utf8')).join('');
       },
-      gzip: () => (gzipped ??= gzipSync(body)),
     };
   }
+}
+
+/** The UTF-8 bytes of `texts` joined, written into one buffer (no buffer per text, no joined string). */
+function encoded(texts: readonly string[]): Buffer {
+  let size = 0;
+  for (const text of texts) size += Buffer.byteLength(text, 'utf8');
+  const bytes = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const text of texts) offset += bytes.write(text, offset, 'utf8');
+  return bytes;
 }

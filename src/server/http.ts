@@ -1,10 +1,9 @@
 // The exporter's HTTP face: the exposition, the operator's pages (status, sessions and their JSON
 // twins), health and readiness, and reload.
-// The data part of /metrics is rendered (and gzipped) once per completed poll by the snapshot
+// The data parts of /metrics are rendered (and gzipped) once per completed poll by the snapshot
 // store; only the exporter's own small registry is rendered per scrape.
 import http from 'node:http';
-import type { RenderedMetrics } from '../metrics/exporter-metrics.js';
-import type { Exposition } from '../metrics/snapshot.js';
+import type { Exposition, Rendered } from '../metrics/snapshot.js';
 import { operatorRoutes, type OperatorViews } from './pages/routes.js';
 
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -13,7 +12,7 @@ export interface ServerHandlers {
   telemetryPath: string;
   exposition: () => Exposition;
   /** the exporter's own metrics, rendered (and gzipped) at most as often as they are worth it */
-  exporterMetrics: () => Promise<RenderedMetrics>;
+  exporterMetrics: () => Promise<Rendered>;
   ready: () => boolean;
   /** the status and sessions pages, and their JSON twins */
   operator: OperatorViews;
@@ -72,23 +71,22 @@ export function createHandler(handlers: ServerHandlers): http.RequestListener {
 }
 
 async function serveMetrics(handlers: ServerHandlers, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const data = handlers.exposition();
-  const own = await handlers.exporterMetrics();
+  const parts = [...handlers.exposition().parts, await handlers.exporterMetrics()];
   res.setHeader('Vary', 'Accept-Encoding');
-  // The data part is written as the bytes cached at commit, never copied. Gzip members may be
-  // concatenated (RFC 1952): the cached data member, then the exporter's own small one.
+  // The data parts are written as the bytes cached at commit, never copied. Gzip members may be
+  // concatenated (RFC 1952): the cached member of each part, then the exporter's own small one.
   const gzip = acceptsGzip(req.headers['accept-encoding']);
   if (gzip) res.setHeader('Content-Encoding', 'gzip');
-  const [first, second] = gzip ? [data.gzip(), own.gzip()] : [data.body, own.body];
+  const chunks = parts.map((part) => (gzip ? part.gzip() : part.body));
   res.statusCode = 200;
   res.setHeader('Content-Type', EXPOSITION_CONTENT_TYPE);
-  res.setHeader('Content-Length', first.length + second.length);
+  res.setHeader('Content-Length', chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  res.write(first);
-  res.end(second);
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
 }
 
 /**

@@ -92,7 +92,7 @@ describe('fuzz', () => {
     await check('label escaping', fc.string({ unit: 'grapheme-composite', maxLength: 60 }), (value) => {
       const samples = new Samples();
       samples.set(family, { name: value }, 1);
-      const text = samples.linesOf(family);
+      const text = samples.linesOf(family).join('');
       expect(text).toMatch(line);
       const escaped = /\{name="(.*)"\}/su.exec(text)?.[1] ?? '';
       expect(escaped.replace(/\\(.)/gsu, (_m, c: string) => (c === 'n' ? '\n' : c))).toBe(value);

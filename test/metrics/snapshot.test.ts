@@ -43,7 +43,8 @@ describe('SnapshotStore', () => {
       `huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="a"} ${at}`,
       '',
     ].join('\n'));
-    expect(gunzipSync(store.current().gzip()).toString()).toBe(store.current().text);
+    // The parts' gzip members, one after the other, are the whole text.
+    expect(gunzipSync(Buffer.concat(store.current().parts.map((part) => part.gzip()))).toString()).toBe(store.current().text);
   });
 
   it('swaps a whole poll in: vanished targets vanish, a failed target keeps only its last success time', async () => {
@@ -101,6 +102,20 @@ describe('SnapshotStore', () => {
     store.commit(poll);
     expect(store.current().text).toContain('huaweicloud_db_up{collector="alpha",instance_id="t1",htap_instance_id="h1"} 1\n');
     expect(store.current().text).toContain(`huaweicloud_db_last_success_timestamp_seconds{collector="alpha",instance_id="t1",htap_instance_id="h1"} ${poll.startedAt / 1000}\n`);
+  });
+
+  it("keeps each collector's part as it was committed: another collector's commit neither copies nor gzips it again", async () => {
+    const store = new SnapshotStore(collectors);
+    store.commit(await pollOf('alpha', { a: 5 }));
+    const alpha = store.current().parts[0];
+    const gzipped = alpha?.gzip();
+    store.commit(new Poll('beta'));
+    const after = store.current().parts;
+    // alpha, beta, then the health families
+    expect(after).toHaveLength(3);
+    expect(after[0]).toBe(alpha);
+    expect(after[0]?.gzip()).toBe(gzipped);
+    expect(after[0]?.body.toString()).toContain('test_sessions{instance_id="a"} 5\n');
   });
 
   it('is ready only once every collector has committed a poll', async () => {
