@@ -18,10 +18,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
-import { countSeries } from './exposition.js';
 import { Child, closeServer, cpuSeconds, mainThreadCpuSeconds, median, round, type Message } from './ipc.js';
 import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import { scaleCurve } from './scale-curve.js';
@@ -294,19 +292,6 @@ function summariseServe(results: Array<LoadResult & { serverCpuSeconds: number }
   };
 }
 
-function fetchOnce(url: string, headers: Record<string, string>): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve({ headers: res.headers, body: Buffer.concat(chunks) }) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
 async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -521,35 +506,30 @@ async function main(): Promise<void> {
         lifecycleEnabled: () => false,
       }), '', { info: () => undefined, error: () => undefined });
       const oursUrl = await listen(server);
-      const plainSample = await fetchOnce(oursUrl, {});
-      const gzipSample = await fetchOnce(oursUrl, { 'Accept-Encoding': 'gzip' });
-      if (gzipSample.headers['content-encoding'] !== 'gzip') throw new Error('/metrics did not answer gzip');
-      const unzipped = gunzipSync(gzipSample.body);
-      const series = countSeries(plainSample.body.toString('utf8'));
-      if (countSeries(unzipped.toString('utf8')) !== series) throw new Error('gzip and plain expositions differ in series');
 
       log('metrics: starting the static floor, the prom-client comparison and the load generator');
-      // The floor: a minimal node:http server answering the bytes our server answered, as they are.
+      // The floor: a minimal node:http server answering the bytes our server answered, as they
+      // are. The children fetch those bytes themselves: copies of the exposition, decoded and
+      // serialised for them here, would count in the exporter's peak RSS.
       const floorChild = Child.start('static floor server', './static-child.js');
       children.push(floorChild);
       await floorChild.waitFor('ready', 60_000);
-      const floorUrl = String((await floorChild.request({
-        type: 'start', plain: plainSample.body, gzip: gzipSample.body, contentType: EXPOSITION_CONTENT_TYPE,
-      }, 60_000))['url']);
+      const floor = await floorChild.request({ type: 'start', source: oursUrl, contentType: EXPOSITION_CONTENT_TYPE }, 60_000) as
+        Message & { url: string; series: number; plainBytes: number; gzipBytes: number };
       const promChild = Child.start('prom-client server', './promclient-child.js');
       children.push(promChild);
       const loader = Child.start('load generator', './load-child.js');
       children.push(loader);
       await promChild.waitFor('ready', 60_000);
       await loader.waitFor('ready', 60_000);
-      const prom = await promChild.request({ type: 'build', text: plainSample.body.toString('utf8') }, 300_000) as Message & { url: string; series: number; buildMs: number; bytes: number };
+      const prom = await promChild.request({ type: 'build', source: oursUrl }, 300_000) as Message & { url: string; series: number; buildMs: number; bytes: number };
 
       const ownCpu = async (): Promise<number> => cpuSeconds(process.cpuUsage());
       const childCpu = (child: Child) => async (): Promise<number> => cpuSeconds((await child.request({ type: 'cpu' }, 30_000))['cpu'] as NodeJS.CpuUsage);
       const promCpu = childCpu(promChild);
       const servers = [
         { name: 'ours', url: oursUrl, cpu: ownCpu },
-        { name: 'floor', url: floorUrl, cpu: childCpu(floorChild) },
+        { name: 'floor', url: floor.url, cpu: childCpu(floorChild) },
         { name: 'promClient', url: prom.url, cpu: promCpu },
       ] as const;
       const serve: Record<string, Record<string, ServeFigures>> = {};
@@ -566,7 +546,7 @@ async function main(): Promise<void> {
         serve[encoding] = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, summariseServe(r)]));
       }
       await closeServer(server);
-      return { serve, series, plainBytes: plainSample.body.length, gzipBytes: gzipSample.body.length, prom };
+      return { serve, series: floor.series, plainBytes: floor.plainBytes, gzipBytes: floor.gzipBytes, prom };
     };
     const served = options.pollOnly ? undefined : await serveMetrics();
     const maxRssEnd = process.resourceUsage().maxRSS * 1024;

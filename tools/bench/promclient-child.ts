@@ -1,5 +1,5 @@
 // Benchmark child: the usual prom-client way of serving the same series, for comparison. Every
-// series of the exporter's /metrics answer becomes a prom-client Gauge value, except the
+// series of the exporter's /metrics answer (fetched from it here) becomes a prom-client Gauge value, except the
 // process_* and nodejs_* ones, which come from prom-client's own collectDefaultMetrics (collected
 // on each scrape, as in the daemon); every scrape calls `registry.metrics()`, and with
 // `Accept-Encoding: gzip` gzips the text (what the `compression` middleware does). Its own
@@ -11,13 +11,14 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { countSeries, parseExposition } from './exposition.js';
-import { closeServer, serveParent } from './ipc.js';
+import { closeServer, fetchOnce, serveParent } from './ipc.js';
 import { EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
 
 const gzipAsync = promisify(gzip);
 let server: http.Server | undefined;
 
-async function build(text: string): Promise<Record<string, unknown>> {
+async function build(source: string): Promise<Record<string, unknown>> {
+  const text = (await fetchOnce(source)).body.toString('utf8');
   const started = performance.now();
   const data = new Registry();
   for (const family of parseExposition(text)) {
@@ -63,7 +64,7 @@ async function build(text: string): Promise<Record<string, unknown>> {
 serveParent(async (message) => {
   switch (message.type) {
     case 'build':
-      return build(String(message['text']));
+      return build(String(message['source']));
     default:
       throw new Error(`unknown request ${message.type}`);
   }
