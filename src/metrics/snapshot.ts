@@ -217,7 +217,8 @@ export class SnapshotStore {
 
   /**
    * Swaps in a collector's poll. Per target only its health and the samples it publishes are
-   * kept; the exposition is rendered once here, not per scrape.
+   * kept; the collector's part of the exposition is rendered once here, not per scrape, and the
+   * health part after it.
    */
   commit(poll: Poll): void {
     const collector = this.collectors.find((c) => c.name === poll.collector);
