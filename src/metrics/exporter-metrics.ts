@@ -9,7 +9,6 @@ const PREFIX = 'huaweicloud_db_exporter_';
 // (the suffix is for counters); they are left out rather than exposed under misleading names.
 const REJECTED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-
 export class ExporterMetrics {
   readonly registry = new Registry();
   private lastRendering: { at: number; metrics: Promise<Rendered> } | undefined;
@@ -179,9 +178,7 @@ export class ExporterMetrics {
     if (!this.lastRendering || now - this.lastRendering.at >= this.maxAgeMs) {
       this.lastRendering = {
         at: now,
-        metrics: this.registry.metrics().then((text) => {
-          return rendered(Buffer.from(text));
-        }),
+        metrics: this.registry.metrics().then((text) => rendered(Buffer.from(text))),
       };
     }
     return this.lastRendering.metrics;

@@ -5,6 +5,7 @@
 // part of the exposition is rendered once per commit of it (and gzipped once, on first demand),
 // not per scrape; /metrics writes the parts one after the other, and their gzip members likewise.
 import { gzipSync } from 'node:zlib';
+import type { TargetDescription } from '../status/target-status.js';
 
 /** Bytes of /metrics, plain and gzipped (on first demand, then kept). */
 export interface Rendered {
@@ -16,7 +17,6 @@ export function rendered(body: Buffer): Rendered {
   let gzipped: Buffer | undefined;
   return { body, gzip: () => (gzipped ??= gzipSync(body)) };
 }
-import type { TargetDescription } from '../status/target-status.js';
 
 export interface GaugeFamily {
   readonly name: string;

@@ -1,10 +1,10 @@
 // Benchmark child: the usual prom-client way of serving the same series, for comparison. Every
-// series of the exporter's /metrics answer (fetched from it here) becomes a prom-client Gauge value, except the
-// process_* and nodejs_* ones, which come from prom-client's own collectDefaultMetrics (collected
-// on each scrape, as in the daemon); every scrape calls `registry.metrics()`, and with
-// `Accept-Encoding: gzip` gzips the text (what the `compression` middleware does). Its own
-// process, so that the big registry neither counts in the exporter's memory nor shares its
-// event loop.
+// series of the exporter's /metrics answer (fetched from it here) becomes a prom-client Gauge
+// value, except the process_* and nodejs_* ones, which come from prom-client's own
+// collectDefaultMetrics (collected on each scrape, as in the daemon); every scrape calls
+// `registry.metrics()`, and with `Accept-Encoding: gzip` gzips the text (what the `compression`
+// middleware does). Its own process, so that the big registry neither counts in the exporter's
+// memory nor shares its event loop.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
