@@ -4,7 +4,7 @@
 import type { ProjectApi } from './api.js';
 import { AnswerReader } from './answer.js';
 import { listInstances, type CloudInstance } from './instance-list.js';
-import type { Selection } from './json-select.js';
+import { columns, Table, type Selection } from './json-select.js';
 
 export interface HtapInstance {
   id: string;
@@ -31,19 +31,36 @@ export interface HtapInstanceList {
   instances: HtapInstance[];
 }
 
-/** One session; its id and SQL text are dropped on arrival (unbounded, and possibly sensitive). */
+/**
+ * One session, as processPages hands it over: one object per list, filled anew for each session,
+ * so a consumer copies what it keeps. Its id and SQL text go no further than /sessions
+ * (unbounded, and possibly sensitive).
+ */
 export interface HtapProcess {
   /** the session (connection) id; empty when the answer has none */
   id: string;
   user: string;
+  /** empty unless asked for (ProcessReading.host) */
   host: string;
   state: string;
   database: string;
   command: string;
   /** undefined when the answer did not carry it usably: counted, but not in durations */
-  durationSeconds?: number;
-  /** `sql_statement` when asked for (processPages' withSql), else empty. Never a label or a log field. */
+  durationSeconds: number | undefined;
+  /** `sql_statement` when asked for (ProcessReading.sql), else empty. Never a label or a log field. */
   sql: string;
+}
+
+/** How processPages pages and what it reads beyond what every session has. */
+export interface ProcessReading {
+  /** sessions per request, 1-100 (the API's bounds); 100 by default */
+  pageSize?: number;
+  /** pages per list (100 by default); a list that goes on fails */
+  maxPages?: number;
+  /** read each session's client host */
+  host?: boolean;
+  /** read each session's SQL text */
+  sql?: boolean;
 }
 
 const HTAP_API = 'taurusdb_htap';
@@ -57,6 +74,9 @@ interface PageRequest {
   select: Selection;
   pageSize: number;
   signal: AbortSignal;
+  /** the one session object handed to onSession */
+  session: HtapProcess;
+  onSession: (session: HtapProcess) => void;
 }
 
 /** The API's own bounds for `limit`. */
@@ -92,10 +112,10 @@ export class TaurusDbApi {
   }
 
   /**
-   * The sessions of one HTAP instance (`htapId`, suffix in17), handed to `onPage` one page at a
-   * time, as the server pages: the next page starts at the offset plus the length of the page
-   * received, so a page longer than `pageSize` (a server not applying `limit`) is taken whole and
-   * not asked for again. The answer has no total, so paging stops at a page shorter than
+   * The sessions of one HTAP instance (`htapId`, suffix in17), handed to `onSession` one at a
+   * time, page by page as the server pages: the next page starts at the offset plus the length of
+   * the page received, so a page longer than `pageSize` (a server not applying `limit`) is taken
+   * whole and not asked for again. The answer has no total, so paging stops at a page shorter than
    * `pageSize`; `maxPages` bounds a list that never ends, and a page equal to the previous one (a
    * server ignoring `offset`) is an error rather than sessions counted twice.
    *
@@ -104,45 +124,68 @@ export class TaurusDbApi {
    * an async generator, each suspended instance held its last page through that wait, long enough
    * to be promoted to the old generation: 42 MB of sessions per target-scale cycle, BENCHMARKS.md.)
    */
-  async processPages(htapId: string, signal: AbortSignal, onPage: (sessions: HtapProcess[]) => void,
-    pageSize = MAX_PROCESS_PAGE_SIZE, maxPages = DEFAULT_MAX_PROCESS_PAGES, withSql = false): Promise<void> {
+  async processPages(htapId: string, signal: AbortSignal, onSession: (session: HtapProcess) => void,
+    { pageSize = MAX_PROCESS_PAGE_SIZE, maxPages = DEFAULT_MAX_PROCESS_PAGES, host = false, sql = false }: ProcessReading = {}): Promise<void> {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PROCESS_PAGE_SIZE) {
       throw new RangeError(`page size ${pageSize} is outside 1-${MAX_PROCESS_PAGE_SIZE}`);
     }
     const read = new AnswerReader(PROCESS_API, this.api, signal);
     const request: PageRequest = {
       path: `/v3/${this.api.projectId}/instances/${encodeURIComponent(htapId)}/htap/process`,
-      select: withSql ? PROCESS_FIELDS_WITH_SQL : PROCESS_FIELDS,
+      select: PROCESS_SELECTIONS[(host ? 1 : 0) + (sql ? 2 : 0)] as Selection,
       pageSize,
       signal,
+      session: { id: '', user: '', host: '', state: '', database: '', command: '', durationSeconds: undefined, sql: '' },
+      onSession,
     };
     let previousSignature: string | undefined;
     let offset = 0;
     for (let page = 0; ; page++) {
       if (page >= maxPages) read.fail(`page cap reached (${maxPages} pages)`);
-      const { length, signature } = await this.readPage(read, request, offset, previousSignature, onPage);
+      const { length, signature } = await this.readPage(read, request, offset, previousSignature);
       if (length < pageSize) return;
       previousSignature = signature;
       offset += length;
     }
   }
 
-  /** One page: fetched, checked against the previous one, parsed and handed to `onPage`. */
-  private async readPage(read: AnswerReader, { path, select, pageSize, signal }: PageRequest, offset: number,
-    previousSignature: string | undefined, onPage: (sessions: HtapProcess[]) => void): Promise<{ length: number; signature?: string }> {
+  /** One page: fetched, checked against the previous one, and each session handed to onSession. */
+  private async readPage(read: AnswerReader, { path, select, pageSize, signal, session, onSession }: PageRequest, offset: number,
+    previousSignature: string | undefined): Promise<{ length: number; signature?: string }> {
     const query = { limit: String(pageSize), offset: String(offset) };
     const body = read.body(await this.api.getJson('taurusdb', path, { api: PROCESS_API, query, signal, select }));
     // null rather than [] is how some Huawei APIs say "none": an idle instance is not an error.
-    const entries = read.list(body.process_list, 'process_list') ?? read.fail('process_list is missing or not a list');
-    const signature = pageSignature(entries);
+    if (body.process_list === null) return { length: 0 };
+    const sessions = body.process_list instanceof Table ? body.process_list : read.anomaly('process_list') ?? read.fail('process_list is missing or not a list');
+    const signature = pageSignature(sessions);
     if (signature !== undefined && signature === previousSignature) read.fail(`repeating page at offset ${query.offset}`);
-    const sessions: HtapProcess[] = [];
-    for (const entry of entries) {
-      const session = parseProcess(read, entry);
-      if (session !== undefined) sessions.push(session);
+    const ids = sessions.column('id');
+    const users = sessions.column('user');
+    const hosts = sessions.column('host');
+    const states = sessions.column('state');
+    const databases = sessions.column('database');
+    const commands = sessions.column('command');
+    const durations = sessions.column('duration');
+    const statements = sessions.column('sql_statement');
+    // Field names are literals: this runs for every session of every poll.
+    for (let row = 0; row < sessions.length; row++) {
+      if (!sessions.isObject(row)) {
+        read.anomaly('process_list[]');
+        continue;
+      }
+      const id = ids[row];
+      // a string in the SDK's model; some answers carry a number, as the page signature allows
+      session.id = typeof id === 'number' ? String(id) : read.label(id, 'process_list[].id') ?? '';
+      session.user = read.label(users[row], 'process_list[].user') ?? '';
+      session.host = read.label(hosts[row], 'process_list[].host') ?? '';
+      session.state = read.label(states[row], 'process_list[].state') ?? '';
+      session.database = read.label(databases[row], 'process_list[].database') ?? '';
+      session.command = read.label(commands[row], 'process_list[].command') ?? '';
+      session.durationSeconds = read.seconds(durations[row], 'process_list[].duration');
+      session.sql = read.label(statements[row], 'process_list[].sql_statement') ?? '';
+      onSession(session);
     }
-    onPage(sessions);
-    return { length: entries.length, signature };
+    return { length: sessions.length, signature };
   }
 
   listInstances(signal: AbortSignal): Promise<CloudInstance[]> {
@@ -171,44 +214,28 @@ function parseHtapInstance(read: AnswerReader, entry: unknown): HtapInstance | u
   };
 }
 
-/** What parseProcess and pageSignature read of a page; the SQL text is skipped unparsed. A session's
- *  user, state, database and command are each one of a few values, met again on every page. */
+/** What readPage and pageSignature read of a page: a table (json-select.ts), the SQL text skipped
+ *  unparsed unless asked for. A session's user, state, database and command are each one of a few
+ *  values, met again on every page. */
 const SESSION_FIELDS = {
-  id: true, user: 'recurring', host: true, state: 'recurring', database: 'recurring', command: 'recurring', duration: true,
+  id: true, user: 'recurring', state: 'recurring', database: 'recurring', command: 'recurring', duration: true,
 } as const;
-const PROCESS_FIELDS: Selection = { process_list: SESSION_FIELDS };
-/** The same with the SQL text, read only for top sessions (collectors.htap_processes.top_sessions). */
-const PROCESS_FIELDS_WITH_SQL: Selection = { process_list: { ...SESSION_FIELDS, sql_statement: true } };
-
-/** One session; undefined (and an anomaly) when the entry is not an object. */
-function parseProcess(read: AnswerReader, entry: unknown): HtapProcess | undefined {
-  // Field names are literals: this runs for every session of every poll.
-  const raw = read.entry(entry, 'process_list[]');
-  if (raw === undefined) return undefined;
-  return {
-    // a string in the SDK's model; some answers carry a number, as the page signature allows
-    id: typeof raw.id === 'number' ? String(raw.id) : read.label(raw.id, 'process_list[].id') ?? '',
-    user: read.label(raw.user, 'process_list[].user') ?? '',
-    host: read.label(raw.host, 'process_list[].host') ?? '',
-    state: read.label(raw.state, 'process_list[].state') ?? '',
-    database: read.label(raw.database, 'process_list[].database') ?? '',
-    command: read.label(raw.command, 'process_list[].command') ?? '',
-    durationSeconds: read.seconds(raw.duration, 'process_list[].duration'),
-    sql: read.label(raw.sql_statement, 'process_list[].sql_statement') ?? '',
-  };
-}
+/** By what is read beyond SESSION_FIELDS: none, the host, the SQL text, both (ProcessReading). */
+const PROCESS_SELECTIONS: readonly Selection[] = ([{}, { host: true }, { sql_statement: true }, { host: true, sql_statement: true }] as const)
+  .map((extra): Selection => ({ process_list: columns({ ...SESSION_FIELDS, ...extra }) }));
 
 /**
  * Identifies a page by its size and its first and last session ids (not their contents: the
  * durations of a repeated page tick on). Undefined when ids are missing, which disables the check.
  */
-function pageSignature(entries: readonly unknown[]): string | undefined {
-  if (entries.length === 0) return undefined;
-  const idOf = (entry: unknown): string | undefined => {
-    const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined;
+function pageSignature(sessions: Table): string | undefined {
+  if (sessions.length === 0) return undefined;
+  const ids = sessions.column('id');
+  const idOf = (row: number): string | undefined => {
+    const id = sessions.isObject(row) ? ids[row] : undefined;
     return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   };
-  const first = idOf(entries[0]);
-  const last = idOf(entries[entries.length - 1]);
-  return first === undefined || last === undefined ? undefined : JSON.stringify([entries.length, first, last]);
+  const first = idOf(0);
+  const last = idOf(sessions.length - 1);
+  return first === undefined || last === undefined ? undefined : JSON.stringify([sessions.length, first, last]);
 }

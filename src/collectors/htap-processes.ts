@@ -125,9 +125,9 @@ export class HtapProcessesCollector implements Collector {
     await poll.runEach(htapTargets, ({ htap }) => htap.id, async ({ target, htap }, samples) => {
       const tally = new SessionTally(this.settings);
       const longest = top?.heap();
-      await target.api.processPages(htap.id, signal, (page) => {
-        for (const process of page) if (tally.add(process)) longest?.offer(process);
-      }, PROCESS_PAGE_SIZE, MAX_PROCESS_PAGES, longest !== undefined);
+      await target.api.processPages(htap.id, signal, (process) => {
+        if (tally.add(process)) longest?.offer(process);
+      }, { pageSize: PROCESS_PAGE_SIZE, maxPages: MAX_PROCESS_PAGES, host: this.settings.byHost || longest !== undefined, sql: longest !== undefined });
       tally.publish(samples, { instance_id: target.instance.id, htap_instance_id: htap.id });
       if (longest) top?.keep(describeTarget(target, htap.id), longest);
     });

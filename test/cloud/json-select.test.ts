@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseSelected, type Selection } from '../../src/cloud/json-select.js';
+import { Columns, columns, parseSelected, Table, type Selection } from '../../src/cloud/json-select.js';
 import { rng } from '../../src/simulator/fleet.js';
 
-/** JSON.parse, then every key not in `selection` deleted: what parseSelected must equal. */
+/** JSON.parse, then every key not in `selection` deleted: what parseSelected must equal (a table
+ *  compared as its rows, see `rows`). */
 function filtered(value: unknown, selection: Selection): unknown {
   if (Array.isArray(value)) return value.map((v) => filtered(v, selection));
   if (typeof value !== 'object' || value === null) return value;
@@ -10,10 +11,30 @@ function filtered(value: unknown, selection: Selection): unknown {
   for (const [key, v] of Object.entries(value)) {
     const next = selection[key];
     if (next === true || next === 'recurring') out[key] = v;
+    // A table's rows that are not objects (lists too) are kept whole.
+    else if (next instanceof Columns) out[key] = Array.isArray(v) ? v.map((row: unknown) => (Array.isArray(row) ? row : filtered(row, next.fields))) : v;
     else if (next !== undefined) out[key] = filtered(v, next);
   }
   return out;
 }
+
+/** parseSelected's result with every Table turned back into the list of rows it holds. */
+function rows(value: unknown): unknown {
+  if (value instanceof Table) {
+    const names = Object.keys(TABLE_FIELDS);
+    return Array.from({ length: value.length }, (_, row) => {
+      if (!value.isObject(row)) return value.other(row);
+      const entry: Record<string, unknown> = {};
+      for (const name of names) if (value.column(name)[row] !== undefined) entry[name] = value.column(name)[row];
+      return entry;
+    });
+  }
+  if (Array.isArray(value)) return value.map(rows);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, rows(v)]));
+}
+
+const TABLE_FIELDS = { id: true, user: 'recurring', 'a"b': true, 'ké': 'recurring' } as const;
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -43,15 +64,21 @@ describe('parseSelected', () => {
   it('equals JSON.parse with the unselected keys removed, on 500 generated documents', () => {
     const next = rng(15);
     const selections: Selection[] = [processFields, { process_list: true }, { id: true, x: { user: true, 'a"b': true } }, {},
-      { process_list: { id: 'recurring', user: 'recurring', sql_statement: 'recurring' }, x: 'recurring' }];
+      { process_list: { id: 'recurring', user: 'recurring', sql_statement: 'recurring' }, x: 'recurring' },
+      { process_list: columns(TABLE_FIELDS), x: { process_list: columns(TABLE_FIELDS) } }];
+    let tables = 0;
     for (let i = 0; i < 500; i++) {
       const value = { process_list: randomValue(next, 0), id: randomValue(next, 1), x: randomValue(next, 1) };
       // Pretty-printed half of the time: whitespace everywhere it is allowed.
       const text = JSON.stringify(value, null, i % 2 === 0 ? undefined : 2);
       for (const selection of selections) {
-        expect(parseSelected(bytes(text), selection)).toEqual(filtered(JSON.parse(text), selection));
+        const parsed = parseSelected(bytes(text), selection);
+        if ((parsed as { process_list?: unknown }).process_list instanceof Table) tables += 1;
+        expect(rows(parsed)).toEqual(filtered(JSON.parse(text), selection));
       }
     }
+    // The generated documents do hold lists to read as tables.
+    expect(tables).toBeGreaterThan(50);
   });
 
   it('reads a session page: the selected fields with their types as sent, the SQL text skipped', () => {
@@ -64,8 +91,25 @@ describe('parseSelected', () => {
     expect(parseSelected(bytes('{"process_list":"none"}'), processFields)).toEqual({ process_list: 'none' });
   });
 
+  it('reads a list through columns as a table: a column per field, rows that are not objects kept whole', () => {
+    const page = '{"process_list":[{"id":"7","user":"app","sql_statement":"x","id":"8"},null,{"user":"b"},[1,{"id":2}],{}],"id":1}';
+    const parsed = parseSelected(bytes(page), { process_list: columns({ id: true, user: 'recurring' }) }) as { process_list: Table };
+    const table = parsed.process_list;
+    expect(table.length).toBe(5);
+    expect(table.column('id')).toEqual(['8', undefined, undefined, undefined, undefined]);
+    expect(table.column('user')).toEqual(['app', undefined, 'b', undefined, undefined]);
+    expect([0, 1, 2, 3, 4].map((row) => table.isObject(row))).toEqual([true, false, true, false, true]);
+    expect([table.other(1), table.other(3)]).toEqual([null, [1, { id: 2 }]]);
+    // A field not selected is absent from every row.
+    expect(table.column('sql_statement')[0]).toBeUndefined();
+    const empty = parseSelected(bytes('{"process_list":[]}'), { process_list: columns({ id: true }) }) as { process_list: Table };
+    expect(empty.process_list.length).toBe(0);
+    // Not a list: kept whole, for the reader to refuse.
+    expect(parseSelected(bytes('{"process_list":{"id":1}}'), { process_list: columns({ id: true }) })).toEqual({ process_list: { id: 1 } });
+    expect(parseSelected(bytes('{"process_list":null}'), { process_list: columns({ id: true }) })).toEqual({ process_list: null });
+  });
+
   it('gives recurring fields their exact value whatever shares a slot: many values, long, empty, escaped, non-ASCII, not strings', () => {
-    const selection: Selection = { process_list: { user: 'recurring', state: 'recurring' } };
     const next = rng(7);
     const values: unknown[] = [
       ...Array.from({ length: 2000 }, (_, i) => `user_${i}`), '', 'x'.repeat(64), 'y'.repeat(65), 'a\\b', 'tab\t', 'ünï', 7, null, true,
@@ -73,10 +117,17 @@ describe('parseSelected', () => {
     const list = Array.from({ length: 5000 }, () => ({
       user: values[Math.floor(next() * values.length)], state: values[Math.floor(next() * values.length)], sql_statement: 'skipped',
     }));
-    // Twice: the second parse meets every value already in the slots.
-    for (let round = 0; round < 2; round++) {
-      const text = JSON.stringify({ process_list: list });
-      expect(parseSelected(bytes(text), selection)).toEqual(filtered(JSON.parse(text), selection));
+    const text = JSON.stringify({ process_list: list });
+    const expected = filtered(JSON.parse(text), { process_list: { user: true, state: true } });
+    // Twice each: the second parse meets every value already in the slots.
+    for (const selection of [{ process_list: { user: 'recurring', state: 'recurring' } }, { process_list: columns({ user: 'recurring', state: 'recurring' }) }] as const) {
+      for (let round = 0; round < 2; round++) {
+        const table = (parseSelected(bytes(text), selection) as { process_list: unknown }).process_list;
+        const parsed = table instanceof Table
+          ? { process_list: Array.from({ length: table.length }, (_, row) => Object.fromEntries(['user', 'state'].map((f) => [f, table.column(f)[row]]))) }
+          : { process_list: table };
+        expect(parsed).toEqual(expected);
+      }
     }
   });
 
@@ -93,12 +144,14 @@ describe('parseSelected', () => {
     for (const text of bad) {
       expect(() => JSON.parse(text)).toThrow(SyntaxError);
       expect(() => parseSelected(bytes(text), processFields)).toThrow(SyntaxError);
+      expect(() => parseSelected(bytes(text), { process_list: columns({ id: true }) })).toThrow(SyntaxError);
     }
   });
 
   it('refuses nesting deeper than 64 levels instead of exhausting the stack', () => {
     const deep = `{"process_list":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(() => parseSelected(bytes(deep), processFields)).toThrow(/nesting too deep/);
+    expect(() => parseSelected(bytes(deep), { process_list: columns({ id: true }) })).toThrow(/nesting too deep/);
     const skipped = `{"sql_statement":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(() => parseSelected(bytes(skipped), processFields)).toThrow(/nesting too deep/);
   });

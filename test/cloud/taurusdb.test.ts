@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadResponseError } from '../../src/cloud/errors.js';
-import { TaurusDbApi, type HtapProcess } from '../../src/cloud/taurusdb.js';
+import { TaurusDbApi, type HtapProcess, type ProcessReading } from '../../src/cloud/taurusdb.js';
 import { FakeProjectApi, PROJECT_ID, pagedProcesses, signal } from '../collectors/fake-project-api.js';
 
 const TAURUS = '18c3eeb7b788479eb8b93b209946a83bin07';
@@ -33,9 +33,16 @@ function session(i: number, extra: Record<string, unknown> = {}): Record<string,
   return { id: String(i), user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', sql_statement: 'show full processlist', duration: 10, command: 'Query', ...extra };
 }
 
-async function allPages(api: TaurusDbApi, pageSize?: number, maxPages?: number): Promise<HtapProcess[][]> {
+/** The sessions handed over, copied (the object is reused), grouped by the page request that brought them. */
+async function allPages(fake: FakeProjectApi, reading: ProcessReading = {}): Promise<HtapProcess[][]> {
   const pages: HtapProcess[][] = [];
-  await api.processPages(HTAP, signal, (page) => pages.push(page), pageSize, maxPages);
+  const before = fake.calls.length;
+  const page = (): HtapProcess[] => (pages[fake.calls.length - 1 - before] ??= []);
+  try {
+    await new TaurusDbApi(fake).processPages(HTAP, signal, (session) => page().push({ ...session }), { host: true, sql: true, ...reading });
+  } finally {
+    for (let i = 0; i < fake.calls.length - before; i++) pages[i] ??= [];
+  }
   return pages;
 }
 
@@ -110,7 +117,7 @@ describe('TaurusDbApi.htapInstances', () => {
 describe('TaurusDbApi.processPages', () => {
   it('pages 250 sessions as 100 + 100 + 50, with limit and offset as strings', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses(Array.from({ length: 250 }, (_, i) => session(i))));
-    const pages = await allPages(new TaurusDbApi(fake));
+    const pages = await allPages(fake);
     expect(pages.map((p) => p.length)).toEqual([100, 100, 50]);
     expect(fake.calls.map((c) => c.query)).toEqual([
       { limit: '100', offset: '0' }, { limit: '100', offset: '100' }, { limit: '100', offset: '200' },
@@ -120,49 +127,66 @@ describe('TaurusDbApi.processPages', () => {
 
   it('asks for one more (empty) page when the list is an exact multiple of the page size', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses(Array.from({ length: 4 }, (_, i) => session(i))));
-    expect((await allPages(new TaurusDbApi(fake), 2)).map((p) => p.length)).toEqual([2, 2, 0]);
+    expect((await allPages(fake, { pageSize: 2 })).map((p) => p.length)).toEqual([2, 2, 0]);
     expect(fake.offsets(PROCESS)).toEqual(['0', '2', '4']);
   });
 
   it('reads every documented column; a numeric session id becomes a string, a missing SQL text empty', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1), session(2, { id: 7, sql_statement: null })]));
-    expect(await allPages(new TaurusDbApi(fake))).toEqual([[
+    expect(await allPages(fake)).toEqual([[
       { id: '1', user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10, sql: 'show full processlist' },
       { id: '7', user: 'user', host: '10.0.0.1:5000', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10, sql: '' },
     ]]);
   });
 
+  it('reads the host and the SQL text only when asked for', async () => {
+    const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1)]));
+    const [bare] = await allPages(fake, { host: false, sql: false });
+    expect(bare).toEqual([{ id: '1', user: 'user', host: '', state: 'OK', database: 'sys', command: 'Query', durationSeconds: 10, sql: '' }]);
+    const [withHost] = await allPages(fake, { host: true, sql: false });
+    expect(withHost?.[0]).toMatchObject({ host: '10.0.0.1:5000', sql: '' });
+    const [withSql] = await allPages(fake, { host: false, sql: true });
+    expect(withSql?.[0]).toMatchObject({ host: '', sql: 'show full processlist' });
+  });
+
+  it('leaves out an entry that is not an object, with an anomaly, and keeps the rest', async () => {
+    const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1), null, 'x', session(2)]));
+    const [page] = await allPages(fake);
+    expect(page?.map((p) => p.id)).toEqual(['1', '2']);
+    expect(fake.anomalies).toEqual(['taurusdb_htap_process process_list[]', 'taurusdb_htap_process process_list[]']);
+  });
+
   it('accepts a duration sent as a string', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { duration: '42' }), session(2, { duration: '0.5' })]));
-    const [page] = await allPages(new TaurusDbApi(fake));
+    const [page] = await allPages(fake);
     expect(page?.map((p) => p.durationSeconds)).toEqual([42, 0.5]);
   });
 
   it.each([['-1', -1], ['"-1"', '-1'], ['"abc"', 'abc'], ['null', null], ['absent', undefined], ['""', ''], ['"1e3"', '1e3'], ['"Infinity"', 'Infinity']])(
     'takes duration %s as unknown, keeping the session, with an anomaly', async (_name, duration) => {
       const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { duration }), session(2)]));
-      const [page] = await allPages(new TaurusDbApi(fake));
+      const [page] = await allPages(fake);
       expect(page?.map((p) => p.durationSeconds)).toEqual([undefined, 10]);
       expect(fake.anomalies).toEqual(['taurusdb_htap_process process_list[].duration']);
     });
 
   it('treats null text columns as empty; a non-string one is empty too, with an anomaly', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([session(1, { database: null, host: undefined })]));
-    const [page] = await allPages(new TaurusDbApi(fake));
+    const [page] = await allPages(fake);
     expect(page?.[0]).toMatchObject({ database: '', host: '' });
     expect(fake.anomalies).toEqual([]);
     fake.on(PROCESS, pagedProcesses([session(1, { user: 5 })]));
-    const [again] = await allPages(new TaurusDbApi(fake));
+    const [again] = await allPages(fake);
     expect(again?.[0]).toMatchObject({ user: '', durationSeconds: 10 });
     expect(fake.anomalies).toEqual(['taurusdb_htap_process process_list[].user']);
   });
 
   it('fails with "page cap reached" when full pages go on past maxPages', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses(Array.from({ length: 250 }, (_, i) => session(i))));
-    const pages: number[] = [];
-    const run = new TaurusDbApi(fake).processPages(HTAP, signal, (page) => pages.push(page.length), 100, 2);
+    let sessions = 0;
+    const run = new TaurusDbApi(fake).processPages(HTAP, signal, () => sessions++, { maxPages: 2 });
     await expect(run).rejects.toThrow('page cap reached');
-    expect(pages).toEqual([100, 100]);
+    expect(sessions).toBe(200);
     expect(fake.offsets(PROCESS)).toEqual(['0', '100']);
   });
 
@@ -173,22 +197,22 @@ describe('TaurusDbApi.processPages', () => {
       calls += 1;
       return { process_list: Array.from({ length: 100 }, (_, i) => session(i, { duration: calls })) };
     });
-    await expect(allPages(new TaurusDbApi(fake))).rejects.toThrow('repeating page');
+    await expect(allPages(fake)).rejects.toThrow('repeating page');
     expect(fake.offsets(PROCESS)).toEqual(['0', '100']);
   });
 
   it('accepts a null process_list as no sessions, but not a missing one', async () => {
     const fake = new FakeProjectApi().on(PROCESS, { process_list: null });
-    expect(await allPages(new TaurusDbApi(fake))).toEqual([[]]);
+    expect(await allPages(fake)).toEqual([[]]);
     fake.on(PROCESS, {});
-    await expect(allPages(new TaurusDbApi(fake))).rejects.toThrow(BadResponseError);
+    await expect(allPages(fake)).rejects.toThrow(BadResponseError);
   });
 
   it('takes a page longer than the limit whole and goes on at offset plus its length (a server ignoring limit)', async () => {
     const all = Array.from({ length: 7 }, (_, i) => session(i));
     // Answers everything from offset on, whatever the limit.
     const fake = new FakeProjectApi().on(PROCESS, (query: Readonly<Record<string, string>>) => ({ process_list: all.slice(Number(query.offset)) }));
-    const pages = await allPages(new TaurusDbApi(fake), 2);
+    const pages = await allPages(fake, { pageSize: 2 });
     expect(pages.map((p) => p.length)).toEqual([7, 0]);
     expect(fake.offsets(PROCESS)).toEqual(['0', '7']);
   });
@@ -199,7 +223,7 @@ describe('TaurusDbApi.processPages', () => {
     const fake = new FakeProjectApi().on(PROCESS, (query: Readonly<Record<string, string>>) => ({
       process_list: all.slice(Number(query.offset), Number(query.offset) + 10),
     }));
-    const pages = await allPages(new TaurusDbApi(fake), 4);
+    const pages = await allPages(fake, { pageSize: 4 });
     // The third page is not shorter than the limit, so one more (empty) page is asked for.
     expect(pages.map((p) => p.length)).toEqual([10, 10, 5, 0]);
     expect(fake.offsets(PROCESS)).toEqual(['0', '10', '20', '25']);
@@ -208,7 +232,7 @@ describe('TaurusDbApi.processPages', () => {
 
   it('refuses a page size the API does not allow', async () => {
     const fake = new FakeProjectApi().on(PROCESS, pagedProcesses([]));
-    await expect(allPages(new TaurusDbApi(fake), 101)).rejects.toThrow(RangeError);
+    await expect(allPages(fake, { pageSize: 101 })).rejects.toThrow(RangeError);
     expect(fake.calls).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@
 import type { JsonAnswer, ProjectApi, RequestOptions } from '../../src/cloud/api.js';
 import type { Service } from '../../src/config/types.js';
 import { CloudApiError } from '../../src/cloud/errors.js';
+import { parseSelected } from '../../src/cloud/json-select.js';
 import { TaurusDbApi } from '../../src/cloud/taurusdb.js';
 import type { Collector, CollectorDefinition } from '../../src/collectors/collector.js';
 import type { TargetSource, TaurusDbTarget } from '../../src/collectors/targets.js';
@@ -49,8 +50,10 @@ export class FakeProjectApi implements ProjectApi {
     this.calls.push({ service, path, api: options.api, query: options.query });
     const route = this.routes.get(path);
     if (!route) throw new CloudApiError({ api: options.api, status: 404, errorCode: 'DBS.200022', errorMsg: 'Instance not found.' });
-    // A fresh copy per call, as a real answer would be.
-    return { body: JSON.parse(JSON.stringify(route(options.query ?? {}) ?? null)) as unknown, requestId: `req-${this.calls.length}` };
+    // A fresh copy per call, read as the client reads a real answer.
+    const text = JSON.stringify(route(options.query ?? {}) ?? null);
+    const body = options.select ? parseSelected(Buffer.from(text), options.select) : JSON.parse(text) as unknown;
+    return { body, requestId: `req-${this.calls.length}` };
   }
 
   /** The offsets requested of `path`, in order. */
