@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { boolean, cronSchedule, integer, nonNegativeNumber, section } from '../config/fields.js';
 import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
-import { clientHost, LabelTally, labelValue, Normalizer } from './labels.js';
+import { clientHost, LabelTally, labelValue, Memo, type Normalize } from './labels.js';
 import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 import { TopSessionsPoll, type TopSessionsStore } from './top-sessions.js';
 
@@ -82,14 +82,17 @@ interface Breakdown {
   family: GaugeFamily;
   label: string;
   enabled(settings: HtapProcessesSettings): boolean;
-  raw(process: HtapProcess): string;
-  normalize(raw: string): string;
+  /** the value a session is counted by */
+  counted(process: HtapProcess): string;
+  /** the label value published for a counted one */
+  normalize: Normalize;
 }
 
 const BREAKDOWNS: readonly Breakdown[] = [
-  { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, raw: (p) => p.user, normalize: (v) => labelValue(v) },
-  { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, raw: (p) => p.database, normalize: (v) => labelValue(v) },
-  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, raw: (p) => p.host, normalize: clientHost },
+  { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, counted: (p) => p.user, normalize: (v) => labelValue(v) },
+  { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, counted: (p) => p.database, normalize: (v) => labelValue(v) },
+  // Each session has a port of its own: counted by its host alone, not by thousands of host:port values.
+  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, counted: (p) => clientHost(p.host), normalize: (v) => v },
 ];
 
 const keyword = (raw: string): string => labelValue(raw, true);
@@ -142,17 +145,18 @@ function isStarRocks(htap: HtapInstance): boolean {
 
 /** The aggregates of one HTAP instance's session list, fed one session at a time. */
 class SessionTally {
-  private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES);
-  private readonly keywords = new Normalizer(keyword);
-  /** normalised like the command label, so `Sleep` and ` sleep` are the same idle command */
-  private readonly idleCommands: ReadonlySet<string>;
-  private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally; values: Normalizer }>;
+  private readonly byStateCommand = new LabelTally(2, MAX_TRACKED_VALUES, [keyword, keyword]);
+  /** whether a command as sent is a busy one: not in idle_commands, compared like the command label
+   *  (so `Sleep` and ` sleep` are the same idle command) */
+  private readonly busy: Memo<boolean>;
+  private readonly breakdowns: Array<{ breakdown: Breakdown; tally: LabelTally }>;
   private longRunning = 0;
 
   constructor(private readonly settings: HtapProcessesSettings) {
-    this.idleCommands = new Set(settings.idleCommands.map(keyword));
+    const idleCommands = new Set(settings.idleCommands.map(keyword));
+    this.busy = new Memo((command) => !idleCommands.has(keyword(command)));
     this.breakdowns = BREAKDOWNS.filter((b) => b.enabled(settings)).map((breakdown) => ({
-      breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES), values: new Normalizer(breakdown.normalize),
+      breakdown, tally: new LabelTally(1, MAX_TRACKED_VALUES, [breakdown.normalize]),
     }));
   }
 
@@ -160,25 +164,30 @@ class SessionTally {
   add(process: HtapProcess): boolean {
     // A session without a usable duration counts, but not towards durations or long-running.
     const duration = process.durationSeconds;
-    const command = this.keywords.get(process.command);
-    const busy = !this.idleCommands.has(command);
-    this.byStateCommand.add(duration, this.keywords.get(process.state), command);
+    const busy = this.busy.get(process.command);
+    this.byStateCommand.add(duration, process.state, process.command);
     if (duration !== undefined && duration >= this.settings.longRunningSeconds && busy) this.longRunning += 1;
-    for (const { breakdown, tally, values } of this.breakdowns) tally.add(0, values.get(breakdown.raw(process)));
+    for (const { breakdown, tally } of this.breakdowns) tally.add(0, breakdown.counted(process));
     return busy;
   }
 
   publish(samples: Samples, labels: Readonly<Record<string, string>>): void {
     const max = this.settings.maxLabelValues;
+    // One labels object per family, its last values changed from row to row: set keeps none of it.
+    const row: Record<string, string> = { ...labels, state: '', command: '' };
     for (const { labels: [state = '', command = ''], count, max: longest } of this.byStateCommand.capped(max)) {
-      samples.set(SESSIONS, { ...labels, state, command }, count);
-      if (longest !== undefined) samples.set(SESSION_MAX_DURATION, { ...labels, state, command }, longest);
+      row.state = state;
+      row.command = command;
+      samples.set(SESSIONS, row, count);
+      if (longest !== undefined) samples.set(SESSION_MAX_DURATION, row, longest);
     }
     // Always present, so an alert on it sees 0 rather than no data.
     samples.set(SESSIONS_LONG_RUNNING, labels, this.longRunning);
     for (const { breakdown, tally } of this.breakdowns) {
+      const byValue: Record<string, string> = { ...labels, [breakdown.label]: '' };
       for (const { labels: [value = ''], count } of tally.capped(max)) {
-        samples.set(breakdown.family, { ...labels, [breakdown.label]: value }, count);
+        byValue[breakdown.label] = value;
+        samples.set(breakdown.family, byValue, count);
       }
     }
   }

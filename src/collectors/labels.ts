@@ -9,18 +9,18 @@ export const UNKNOWN = 'unknown';
 export const OTHER = 'other';
 
 /**
- * Remembers the normalised form of each raw value seen, so that hundreds of thousands of sessions
- * sharing a few dozen states, commands, users and hosts cost a map lookup each, not new strings.
+ * Remembers what `compute` gave for each raw value seen, so that hundreds of thousands of sessions
+ * sharing a few dozen commands cost a map lookup each. At most `limit` values are kept.
  */
-export class Normalizer {
-  private readonly seen = new Map<string, string>();
+export class Memo<T> {
+  private readonly seen = new Map<string, T>();
 
-  constructor(private readonly normalize: (raw: string) => string, private readonly limit = 10_000) {}
+  constructor(private readonly compute: (raw: string) => T, private readonly limit = 10_000) {}
 
-  get(raw: string): string {
+  get(raw: string): T {
     let value = this.seen.get(raw);
     if (value === undefined) {
-      value = this.normalize(raw);
+      value = this.compute(raw);
       if (this.seen.size >= this.limit) this.seen.clear();
       this.seen.set(raw, value);
     }
@@ -53,18 +53,29 @@ export interface TallyRow {
   max: number | undefined;
 }
 
+/** A label value as published, from the value as the cloud sent it. */
+export type Normalize = (raw: string) => string;
+
+const AS_SENT: Normalize = (raw) => raw;
+
 /**
- * Counts rows per tuple of label values, streaming. At most `trackLimit` distinct tuples are
- * remembered; rows of any further tuple go straight to `other`, so memory stays bounded however
- * many distinct values a huge session list holds.
+ * Counts rows per tuple of label values, streaming. Rows are counted by their values as sent and
+ * normalised once per distinct tuple when published (rows whose values normalise alike are
+ * merged): a session costs a map lookup per label, not a normalisation as well. At most
+ * `trackLimit` distinct tuples are remembered; rows of any further tuple go straight to `other`,
+ * so memory stays bounded however many distinct values a huge session list holds.
  */
 export class LabelTally {
   /** first label → second label ('' for one-label tallies) → row: no key string built per row */
   private readonly index = new Map<string, Map<string, TallyRow>>();
   private readonly rows: TallyRow[] = [];
   private overflow: TallyRow | undefined;
+  private readonly normalize: readonly Normalize[];
 
-  constructor(private readonly arity: 1 | 2, private readonly trackLimit: number) {}
+  /** @param normalize per label, how a value as sent becomes the published one (as sent by default) */
+  constructor(private readonly arity: 1 | 2, private readonly trackLimit: number, normalize: readonly Normalize[] = []) {
+    this.normalize = Array.from({ length: arity }, (_, i) => normalize[i] ?? AS_SENT);
+  }
 
   /** One more row with these label values (`second` only for two-label tallies); `value` may be unknown. */
   add(value: number | undefined, first: string, second = ''): void {
@@ -84,10 +95,10 @@ export class LabelTally {
     if (value !== undefined && !(value <= (row.max ?? -1))) row.max = value;
   }
 
-  /** The rows to publish, at most `max` of them: see the capping rule at the top of this file. */
+  /** The rows to publish, normalised, at most `max` of them: see the capping rule at the top of this file. */
   capped(max: number): TallyRow[] {
     const limit = Math.max(1, Math.floor(max));
-    const all = [...this.rows];
+    const all = this.normalised();
     if (!this.overflow && all.length <= limit) return all.sort(byLabels);
     const other = this.otherRow();
     // A genuine value spelled `other` joins the fold rather than becoming a duplicate series.
@@ -98,6 +109,19 @@ export class LabelTally {
     const folded = [...ranked.slice(limit - 1), ...all.filter((row) => keyOf(row.labels) === otherKey)];
     merge(other, ...folded, ...(this.overflow ? [this.overflow] : []));
     return [...kept.sort(byLabels), other];
+  }
+
+  /** The rows with their labels normalised, those that became alike merged. */
+  private normalised(): TallyRow[] {
+    const byKey = new Map<string, TallyRow>();
+    for (const row of this.rows) {
+      const labels = row.labels.map((raw, i) => (this.normalize[i] as Normalize)(raw));
+      const key = keyOf(labels);
+      const into = byKey.get(key);
+      if (into) merge(into, row);
+      else byKey.set(key, { labels, count: row.count, max: row.max });
+    }
+    return [...byKey.values()];
   }
 
   private otherRow(): TallyRow {

@@ -39,20 +39,35 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/** The pieces of the line being built: one array for every line, emptied after each join. */
+const linePieces: string[] = [];
+
 /**
- * One exposition line: `name{a="x",b="y"} value`, as one flat string. (Joined rather than
- * concatenated: `+` and template literals build trees of string pieces, and a fleet's lines,
- * kept from one poll to the next, held several times their length in such trees.)
+ * One exposition line, `name{a="x",b="y"} value`, as one flat string: the values in `labels` of
+ * `labelNames`, then the `pairs`. (Joined rather than concatenated: `+` and template literals
+ * build trees of string pieces, and a fleet's lines, kept from one poll to the next, held several
+ * times their length in such trees.)
  */
-function sampleLine(name: string, labels: ReadonlyArray<readonly [string, string]>, value: number): string {
-  const parts = [name];
-  for (let i = 0; i < labels.length; i++) {
-    const [labelName, labelValue] = labels[i] as readonly [string, string];
-    parts.push(i === 0 ? '{' : ',', labelName, '="', escapeLabelValue(labelValue), '"');
+function sampleLine(name: string, labelNames: readonly string[], labels: Readonly<Record<string, string>>,
+  pairs: ReadonlyArray<readonly [string, string]>, value: number): string {
+  const pieces = linePieces;
+  pieces.push(name);
+  for (const labelName of labelNames) {
+    const labelValue = labels[labelName];
+    if (labelValue === undefined) {
+      pieces.length = 0;
+      throw new Error(`${name}: label ${labelName} missing`);
+    }
+    pieces.push(pieces.length === 1 ? '{' : ',', labelName, '="', escapeLabelValue(labelValue), '"');
   }
-  parts.push(labels.length > 0 ? '} ' : ' ', formatValue(value), '\n');
-  return parts.join('');
+  for (const [labelName, labelValue] of pairs) pieces.push(pieces.length === 1 ? '{' : ',', labelName, '="', escapeLabelValue(labelValue), '"');
+  pieces.push(pieces.length > 1 ? '} ' : ' ', formatValue(value), '\n');
+  const line = pieces.join('');
+  pieces.length = 0;
+  return line;
 }
+
+const NO_LABELS: Readonly<Record<string, string>> = {};
 
 /** Sample lines of one target (or of a poll's metadata), grouped by family. */
 export class Samples {
@@ -64,12 +79,7 @@ export class Samples {
    */
   set(family: GaugeFamily, labels: Readonly<Record<string, string>>, value: number,
     extra: ReadonlyArray<readonly [string, string]> = []): void {
-    const pairs = family.labelNames.map((labelName): readonly [string, string] => {
-      const labelValue = labels[labelName];
-      if (labelValue === undefined) throw new Error(`${family.name}: label ${labelName} missing`);
-      return [labelName, labelValue];
-    });
-    const line = sampleLine(family.name, extra.length > 0 ? [...pairs, ...extra] : pairs, value);
+    const line = sampleLine(family.name, family.labelNames, labels, extra, value);
     const lines = this.lines.get(family);
     if (lines) lines.push(line);
     else this.lines.set(family, [line]);
@@ -276,8 +286,8 @@ export class SnapshotStore {
       for (const target of entry.targets.values()) {
         const labels: Array<readonly [string, string]> = [['collector', name], ...target.labels];
         const { up: ok, lastSuccess: at } = target;
-        up.push(sampleLine(UP.name, labels, ok ? 1 : 0));
-        if (at !== undefined) lastSuccess.push(sampleLine(LAST_SUCCESS.name, labels, at));
+        up.push(sampleLine(UP.name, [], NO_LABELS, labels, ok ? 1 : 0));
+        if (at !== undefined) lastSuccess.push(sampleLine(LAST_SUCCESS.name, [], NO_LABELS, labels, at));
       }
     }
     const pieces: string[] = [];

@@ -89,6 +89,19 @@ describe('LabelTally', () => {
     expect(rows(tally, 3)).toEqual([['a', 2, 0], ['b', 1, 0], ['other', 3, 0]]);
   });
 
+  it('counts values as sent and publishes them normalised, merging those that normalise alike', () => {
+    const lower = (raw: string): string => raw.trim().toLowerCase();
+    const tally = new LabelTally(2, 100, [lower, lower]);
+    tally.add(5, 'OK', 'Sleep');
+    tally.add(9, ' ok', 'sleep ');
+    tally.add(undefined, 'ok', 'SLEEP');
+    tally.add(2, 'ok', 'Query');
+    tally.add(1, 'Other', 'OTHER');
+    expect(rows(tally, 10)).toEqual([['ok|query', 1, 2], ['ok|sleep', 3, 9], ['other|other', 1, 1]]);
+    // A value that normalises to other joins the fold.
+    expect(rows(tally, 2)).toEqual([['ok|sleep', 3, 9], ['other|other', 2, 2]]);
+  });
+
   it('tracks at most trackLimit distinct values; later ones count straight into other', () => {
     const tally = new LabelTally(1, 3);
     for (const user of ['a', 'b', 'c', 'd', 'e', 'e', 'a']) tally.add(0, user);
