@@ -48,8 +48,13 @@ export class Table {
   length = 0;
   private otherRows: Map<number, unknown> | undefined;
 
-  /** @param values one array per field, in the order of `names` */
-  constructor(private readonly names: readonly string[], readonly values: readonly unknown[][]) {}
+  /** one array per field, in the order of `names` */
+  readonly values: readonly unknown[][];
+
+  /** @param capacity rows expected: each column is made that long at once rather than grown row by row */
+  constructor(private readonly names: readonly string[], capacity: number) {
+    this.values = names.map(() => new Array<unknown>(capacity));
+  }
 
   /** A field's values, one per row; a field not selected is absent from every row. */
   column(field: string): readonly unknown[] {
@@ -68,8 +73,12 @@ export class Table {
 
   /** A new row, every field undefined until set; its index. */
   addRow(): number {
-    for (const column of this.values) column.push(undefined);
     return this.length++;
+  }
+
+  /** Every column made as long as the rows read. */
+  end(): void {
+    for (const column of this.values) column.length = this.length;
   }
 
   /** A new row that is not an object. */
@@ -103,7 +112,13 @@ interface CompiledKey {
 
 interface CompiledSelection {
   keys: CompiledKey[];
+  /** rows of the last table read with these fields */
+  rows: number;
 }
+
+/** A table is never made longer than this before its rows are read (a huge answer must not make
+ *  every later one allocate as much). */
+const MAX_EXPECTED_ROWS = 1000;
 
 /** Longer strings are decoded each time: a value that long rarely recurs. */
 const MAX_RECURRING_LENGTH = 64;
@@ -148,6 +163,7 @@ function compile(selection: Selection): CompiledSelection {
         table: next instanceof Columns ? compile(next.fields) : undefined,
         recurring: next === 'recurring' ? new RecurringStrings() : undefined,
       })),
+      rows: 0,
     };
     compiled.set(selection, c);
   }
@@ -223,10 +239,12 @@ class Parser {
     if (this.b[this.pos] !== OPEN_BRACKET) return this.whole();
     if (depth > MAX_DEPTH) this.fail('nesting too deep');
     this.pos++;
-    const table = new Table(fields.keys.map((key) => key.name), fields.keys.map(() => []));
+    // Sized like the last table of these fields: the pages of one list are mostly of one size.
+    const table = new Table(fields.keys.map((key) => key.name), Math.min(fields.rows, MAX_EXPECTED_ROWS));
     this.skipSpace();
     if (this.b[this.pos] === CLOSE_BRACKET) {
       this.pos++;
+      table.end();
       return table;
     }
     for (;;) {
@@ -235,7 +253,11 @@ class Parser {
       else table.addOther(this.whole());
       this.skipSpace();
       const next = this.b[this.pos++];
-      if (next === CLOSE_BRACKET) return table;
+      if (next === CLOSE_BRACKET) {
+        table.end();
+        fields.rows = table.length;
+        return table;
+      }
       if (next !== COMMA) {
         this.pos--;
         this.fail('expected , or ]');

@@ -200,6 +200,9 @@ interface CommittedPoll {
   /** the collector's data families, rendered */
   data: Rendered;
   targets: Map<string, TargetHealth>;
+  /** its targets' lines of the health families, made once per commit of it */
+  upLines: string[];
+  lastSuccessLines: string[];
 }
 
 /**
@@ -252,7 +255,14 @@ export class SnapshotStore {
       for (const health of targets.values()) sources.push(health.samples?.linesOf(family) ?? NO_LINES);
       appendFamily(pieces, family, sources);
     }
-    this.committed.set(poll.collector, { data: rendered(encoded(pieces)), targets });
+    const upLines: string[] = [];
+    const lastSuccessLines: string[] = [];
+    for (const target of targets.values()) {
+      const labels: Array<readonly [string, string]> = [['collector', poll.collector], ...target.labels];
+      upLines.push(sampleLine(UP.name, [], NO_LABELS, labels, target.up ? 1 : 0));
+      if (target.lastSuccess !== undefined) lastSuccessLines.push(sampleLine(LAST_SUCCESS.name, [], NO_LABELS, labels, target.lastSuccess));
+    }
+    this.committed.set(poll.collector, { data: rendered(encoded(pieces)), targets, upLines, lastSuccessLines });
     this.exposition = SnapshotStore.expositionOf(this.render());
   }
 
@@ -275,24 +285,21 @@ export class SnapshotStore {
     return this.exposition;
   }
 
+  /** The collectors' parts, then the health part of them all. */
   private render(): Rendered[] {
     const parts: Rendered[] = [];
-    const up: string[] = [];
-    const lastSuccess: string[] = [];
+    const up: string[][] = [];
+    const lastSuccess: string[][] = [];
     for (const { name } of this.collectors) {
       const entry = this.committed.get(name);
       if (!entry) continue;
       parts.push(entry.data);
-      for (const target of entry.targets.values()) {
-        const labels: Array<readonly [string, string]> = [['collector', name], ...target.labels];
-        const { up: ok, lastSuccess: at } = target;
-        up.push(sampleLine(UP.name, [], NO_LABELS, labels, ok ? 1 : 0));
-        if (at !== undefined) lastSuccess.push(sampleLine(LAST_SUCCESS.name, [], NO_LABELS, labels, at));
-      }
+      up.push(entry.upLines);
+      lastSuccess.push(entry.lastSuccessLines);
     }
     const pieces: string[] = [];
-    appendFamily(pieces, UP, [up]);
-    appendFamily(pieces, LAST_SUCCESS, [lastSuccess]);
+    appendFamily(pieces, UP, up);
+    appendFamily(pieces, LAST_SUCCESS, lastSuccess);
     parts.push(rendered(encoded(pieces)));
     return parts;
   }
