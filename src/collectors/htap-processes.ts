@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { boolean, cronSchedule, integer, nonNegativeNumber, section } from '../config/fields.js';
 import type { Collector, CollectorDefinition } from './collector.js';
 import type { HtapInventory } from './htap-inventory.js';
-import { clientHost, LabelTally, labelValue, Memo, type Normalize } from './labels.js';
+import { AS_SENT, clientHost, LabelTally, labelValue, Memo, type Normalize } from './labels.js';
 import { describeTarget, type TargetSource, type TaurusDbTarget } from './targets.js';
 import { TopSessionsPoll, type TopSessionsStore } from './top-sessions.js';
 
@@ -92,7 +92,7 @@ const BREAKDOWNS: readonly Breakdown[] = [
   { family: SESSIONS_BY_USER, label: 'user', enabled: (s) => s.byUser, counted: (p) => p.user, normalize: (v) => labelValue(v) },
   { family: SESSIONS_BY_DATABASE, label: 'database', enabled: (s) => s.byDatabase, counted: (p) => p.database, normalize: (v) => labelValue(v) },
   // Each session has a port of its own: counted by its host alone, not by thousands of host:port values.
-  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, counted: (p) => clientHost(p.host), normalize: (v) => v },
+  { family: SESSIONS_BY_HOST, label: 'host', enabled: (s) => s.byHost, counted: (p) => clientHost(p.host), normalize: AS_SENT },
 ];
 
 const keyword = (raw: string): string => labelValue(raw, true);

@@ -56,7 +56,8 @@ export interface TallyRow {
 /** A label value as published, from the value as the cloud sent it. */
 export type Normalize = (raw: string) => string;
 
-const AS_SENT: Normalize = (raw) => raw;
+/** The value as sent is the label value (a value already normalised as it is counted). */
+export const AS_SENT: Normalize = (raw) => raw;
 
 /**
  * Counts rows per tuple of label values, streaming. Rows are counted by their values as sent and

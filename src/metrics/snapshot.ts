@@ -148,7 +148,7 @@ export class Poll {
   }
 }
 
-// Labels: collector, then the target's own (see healthLabels), so they join the data series as they are.
+// Labels: collector, then the target's own (see targetLabels), so they join the data series as they are.
 export const UP = gaugeFamily('huaweicloud_db_up',
   '1 if the last poll of this target by this collector succeeded, else 0; after a failure the last good values stay for up to collectors.grace_polls failed polls.',
   ['collector', 'instance_id']);
@@ -186,8 +186,6 @@ export function targetLabels(id: string, described: TargetDescription | undefine
 
 /** What the store remembers of one target of a collector's last committed poll. */
 interface TargetHealth {
-  /** the labels of its health series after `collector` */
-  labels: ReadonlyArray<readonly [string, string]>;
   up: boolean;
   lastSuccess: number | undefined;
   /** failed polls in a row (0 when the last one succeeded) */
@@ -238,29 +236,28 @@ export class SnapshotStore {
     if (!collector) throw new Error(`unknown collector ${poll.collector}`);
     const previous = this.committed.get(poll.collector)?.targets;
     const targets = new Map<string, TargetHealth>();
+    const upLines: string[] = [];
+    const lastSuccessLines: string[] = [];
     for (const [id, outcome] of poll.targets) {
       const before = previous?.get(id);
-      const labels = Object.entries(targetLabels(id, poll.described.get(id)));
+      let health: TargetHealth;
       if (outcome.samples) {
-        targets.set(id, { labels, up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples });
+        health = { up: true, lastSuccess: poll.startedAt / 1000, failedPolls: 0, samples: outcome.samples };
       } else {
         const failedPolls = (before?.failedPolls ?? 0) + 1;
-        const samples = failedPolls <= this.gracePolls ? before?.samples : undefined;
-        targets.set(id, { labels, up: false, lastSuccess: before?.lastSuccess, failedPolls, samples });
+        health = { up: false, lastSuccess: before?.lastSuccess, failedPolls, samples: failedPolls <= this.gracePolls ? before?.samples : undefined };
       }
+      targets.set(id, health);
+      // Its health lines, made here once per commit of this collector (render joins all collectors').
+      const labels: Array<readonly [string, string]> = [['collector', poll.collector], ...Object.entries(targetLabels(id, poll.described.get(id)))];
+      upLines.push(sampleLine(UP.name, [], NO_LABELS, labels, health.up ? 1 : 0));
+      if (health.lastSuccess !== undefined) lastSuccessLines.push(sampleLine(LAST_SUCCESS.name, [], NO_LABELS, labels, health.lastSuccess));
     }
     const pieces: string[] = [];
     for (const family of collector.families) {
       const sources = [poll.metadata.linesOf(family)];
       for (const health of targets.values()) sources.push(health.samples?.linesOf(family) ?? NO_LINES);
       appendFamily(pieces, family, sources);
-    }
-    const upLines: string[] = [];
-    const lastSuccessLines: string[] = [];
-    for (const target of targets.values()) {
-      const labels: Array<readonly [string, string]> = [['collector', poll.collector], ...target.labels];
-      upLines.push(sampleLine(UP.name, [], NO_LABELS, labels, target.up ? 1 : 0));
-      if (target.lastSuccess !== undefined) lastSuccessLines.push(sampleLine(LAST_SUCCESS.name, [], NO_LABELS, labels, target.lastSuccess));
     }
     this.committed.set(poll.collector, { data: rendered(encoded(pieces)), targets, upLines, lastSuccessLines });
     this.exposition = SnapshotStore.expositionOf(this.render());
