@@ -50,6 +50,9 @@ LABEL org.opencontainers.image.title="huaweicloud-db-exporter" \
       io.huaweicloud-db-exporter.config-path="/etc/huaweicloud-db-exporter/config.yaml"
 
 ENV NODE_ENV=production
+# glibc settings read as the process starts (START_ENV in src/heap-tuning.ts)
+ENV MALLOC_ARENA_MAX=1
+ENV MALLOC_TRIM_THRESHOLD_=131072
 
 WORKDIR /app
 COPY package.json package-lock.json ./

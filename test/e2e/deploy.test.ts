@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { START_ENV } from '../../src/heap-tuning.js';
 import { get, getOptional, list, num, obj, objs, str, type Doc } from './documents.js';
 import { requireTool, run, runTool } from './tools.js';
 
@@ -314,8 +315,10 @@ describe('Helm chart', () => {
     expect(objs(c, 'volumeMounts').map((m) => m.name)).toEqual(['config', 'web-config']);
     expect(objs(pod, 'volumes').map((v) => v.name)).toEqual(['config', 'web-config']);
     expect(c.args).toEqual(['--config', CONFIG_PATH, '--log-level', 'debug']);
-    // No command: the image's entrypoint, with the node options of src/heap-tuning.ts, starts it.
+    // No command: the image's entrypoint, with the node options of src/heap-tuning.ts, starts it,
+    // in the image's environment for glibc.
     expect(c.command).toBeUndefined();
+    for (const name of Object.keys(START_ENV)) expect(objs(c, 'env').map((e) => e.name)).not.toContain(name);
     for (const doc of docs) expect(get(doc, 'metadata', 'labels')).toMatchObject({ team: 'dba', 'cost-center': '1234' });
 
     const sm = only(docs, 'ServiceMonitor');

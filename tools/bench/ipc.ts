@@ -4,6 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { START_ENV } from '../../src/heap-tuning.js';
 
 export interface Message {
   type: string;
@@ -52,10 +53,12 @@ export class Child {
     });
   }
 
-  /** Forks `build/tools/bench/<file>` with `args`; no inspector or profiler flags are passed on. */
+  /** Forks `build/tools/bench/<file>` with `args` as node starts by default: none of this process's
+   *  node flags (inspector, profiler, START_FLAGS) nor the exporter's START_ENV are passed on. */
   static start(name: string, file: string, args: string[] = []): Child {
     const path = fileURLToPath(new URL(file, import.meta.url));
-    const child = fork(path, args, { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in START_ENV)));
+    const child = fork(path, args, { execArgv: [], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     return new Child(name, child);
   }
 

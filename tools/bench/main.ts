@@ -26,7 +26,7 @@ import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
-import { HEAP_FLAGS, START_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
+import { HEAP_FLAGS, START_ENV, START_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
@@ -389,8 +389,14 @@ async function main(): Promise<void> {
     return;
   }
   // The exporter runs in this process: it must have been started as `npm start` starts it.
-  const missing = START_FLAGS.filter((flag) => !process.execArgv.includes(flag));
-  if (missing.length > 0) throw new Error(`started without ${missing.join(' ')}, which npm start gives the exporter: run npm run bench, or node ${START_FLAGS.join(' ')} ${process.argv[1] ?? ''}`);
+  const missing = [
+    ...Object.entries(START_ENV).filter(([name, value]) => process.env[name] !== value).map(([name, value]) => `${name}=${value}`),
+    ...START_FLAGS.filter((flag) => !process.execArgv.includes(flag)),
+  ];
+  if (missing.length > 0) {
+    const command = [...Object.entries(START_ENV).map(([name, value]) => `${name}=${value}`), 'node', ...START_FLAGS, process.argv[1] ?? ''].join(' ');
+    throw new Error(`started without ${missing.join(' ')}, which npm start gives the exporter: run npm run bench, or ${command}`);
+  }
   const children: Child[] = [];
   const hardDeadline = setTimeout(() => {
     process.stderr.write(`[bench] run exceeded ${MAX_RUN_MS / 60_000} min; stopping\n`);
@@ -589,6 +595,7 @@ async function main(): Promise<void> {
         cycles: options.cycles,
         exporterHeapFlags: HEAP_FLAGS,
         exporterStartFlags: START_FLAGS,
+        exporterStartEnv: START_ENV,
         processes: 'exporter + its /metrics server: the measuring process, alone; simulator, bare client, static floor server, prom-client server, load generator: one child process each',
       },
       poll: {

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { round } from './ipc.js';
-import { START_FLAGS } from '../../src/heap-tuning.js';
+import { START_ENV, START_FLAGS } from '../../src/heap-tuning.js';
 
 export const SCALE_FACTORS = [0.25, 0.5, 1, 2] as const;
 
@@ -54,7 +54,7 @@ function warmupCycles(factor: number): number {
 function runStep(factor: number, o: CurveOptions, log: (line: string) => void): Promise<Step> {
   const gaussdb = Math.round(o.gaussdb * factor);
   const taurusdb = Math.round(o.taurusdb * factor);
-  // Each step runs the exporter in its own process, started as `npm start` starts it.
+  // Each step runs the exporter in its own process, started as `npm start` starts it (START_ENV too).
   const args = [...START_FLAGS, fileURLToPath(new URL('./main.js', import.meta.url)), '--poll-only', '--gaussdb', String(gaussdb), '--taurusdb', String(taurusdb),
     '--sessions', String(o.sessions), '--cycles', String(o.cycles), '--seed', String(o.seed),
     // Each step's fresh process sees at least as many requests before it is measured as the
@@ -63,7 +63,7 @@ function runStep(factor: number, o: CurveOptions, log: (line: string) => void): 
   log(`scale curve: ${factor}x (${gaussdb} GaussDB + ${taurusdb} TaurusDB)`);
   return new Promise((resolve, reject) => {
     // Each step is bounded by the child's own run deadline; this one only stops a hung child.
-    execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024, timeout: 40 * 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { env: { ...process.env, ...START_ENV }, maxBuffer: 64 * 1024 * 1024, timeout: 40 * 60_000 }, (error, stdout, stderr) => {
       if (error) {
         reject(new Error(`scale step ${factor}x failed: ${error.message}\n${stderr.slice(-2000)}`));
         return;
