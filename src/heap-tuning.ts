@@ -41,6 +41,11 @@ export const START_FLAGS = ['--max-semi-space-size=4'] as const;
  */
 export const START_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' } as const;
 
+/** START_ENV as the `NAME=value` words of a command line. */
+export function startEnvWords(): string[] {
+  return Object.entries(START_ENV).map(([name, value]) => `${name}=${value}`);
+}
+
 export function tuneHeap(): void {
   for (const flag of HEAP_FLAGS) v8.setFlagsFromString(flag);
 }

@@ -26,7 +26,7 @@ import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
-import { HEAP_FLAGS, START_ENV, START_FLAGS, tuneHeap } from '../../src/heap-tuning.js';
+import { HEAP_FLAGS, START_ENV, START_FLAGS, startEnvWords, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     ...START_FLAGS.filter((flag) => !process.execArgv.includes(flag)),
   ];
   if (missing.length > 0) {
-    const command = [...Object.entries(START_ENV).map(([name, value]) => `${name}=${value}`), 'node', ...START_FLAGS, process.argv[1] ?? ''].join(' ');
+    const command = [...startEnvWords(), 'node', ...START_FLAGS, process.argv[1] ?? ''].join(' ');
     throw new Error(`started without ${missing.join(' ')}, which npm start gives the exporter: run npm run bench, or ${command}`);
   }
   const children: Child[] = [];

@@ -1,5 +1,5 @@
 // `--small`: the demo fleet as a user first meets it. The exporter runs as its real command line
-// (`node dist/main.js --config ...`, with the environment and node flags `npm start` gives it) on the demo's
+// (`node dist/main.js --config ...`, with START_ENV and START_FLAGS as `npm start` gives them) on the demo's
 // configuration and schedules, against the simulator ticking every 10 s as in `npm run demo`.
 // Measured: start-up to the first /metrics answer, and resident memory after `minutes` of
 // polling (the real schedules, not accelerated), scraped every 15 s as Prometheus would.
@@ -12,21 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { countSeries, parseExposition } from './exposition.js';
+import { START_ENV, START_FLAGS, startEnvWords } from '../../src/heap-tuning.js';
 import { Child, round } from './ipc.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const SCRAPE_EVERY_MS = 15_000;
 const SAMPLE_EVERY_MS = 10_000;
-
-/** What `npm start` starts the exporter with (package.json's start script): the environment
- *  before `node` and the node flags after it. */
-export function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> };
-  const words = (pkg.scripts['start'] ?? '').split(/\s+/);
-  const node = words.indexOf('node');
-  const env = Object.fromEntries(words.slice(0, Math.max(0, node)).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
-  return { env, flags: words.slice(node + 1).filter((word) => word.startsWith('--')) };
-}
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -81,14 +72,12 @@ export async function small(minutes: number, seed: number, log: (line: string) =
     for (const project of config.projects) project.endpoints = { ...ready.endpoints };
     const configPath = join(dir, 'demo.yaml');
     writeFileSync(configPath, stringify(config));
-    const { env, flags } = startCommand();
     const url = `http://127.0.0.1:${port}/metrics`;
 
-    const command = [...Object.entries(env).map(([name, value]) => `${name}=${value}`), ...flags].join(' ');
-    log(`small: the exporter on the demo fleet (${command || 'no node flags'}), ${minutes} min of polling`);
+    log(`small: the exporter on the demo fleet (${[...startEnvWords(), ...START_FLAGS].join(' ')}), ${minutes} min of polling`);
     const started = performance.now();
-    const exporter = spawn(process.execPath, [...flags, fileURLToPath(new URL('dist/main.js', ROOT)), '--config', configPath, '--log-level', 'warn'], {
-      env: { ...process.env, ...env },
+    const exporter = spawn(process.execPath, [...START_FLAGS, fileURLToPath(new URL('dist/main.js', ROOT)), '--config', configPath, '--log-level', 'warn'], {
+      env: { ...process.env, ...START_ENV },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => exporter.once('exit', (code) => resolve(code)));
@@ -131,8 +120,8 @@ export async function small(minutes: number, seed: number, log: (line: string) =
       const requests = (await sim.request({ type: 'stats' }, 30_000))['counts'] as Record<string, number>;
       return {
         minutes,
-        nodeFlags: flags,
-        startEnv: env,
+        nodeFlags: START_FLAGS,
+        startEnv: START_ENV,
         startup: {
           firstMetricsAnswerMs: { value: round(startupMs, 0), target: '< 1000', pass: startupMs < 1000 },
           firstAnswerWithDataMs: round(firstDataMs, 0),
