@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 
 import { ExpiredTokenAnswers, withGatewayRequestId } from './gateway.js';
 import { withoutField } from './omit-field.js';
+import { LatencyQueue } from './latency.js';
 import { RenderedPages } from './rendered-pages.js';
 import { verifySignature } from './verify.js';
 import { Federation, SIMULATOR_FEDERATION, type FederationSettings } from './federation.js';
@@ -225,6 +226,8 @@ export class Simulator {
   private readonly requestIdPrefix = randomBytes(8).toString('hex');
   private requestCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** the network latency every answer but the admin API's waits */
+  readonly latency: LatencyQueue;
   private tickTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
 
@@ -235,6 +238,7 @@ export class Simulator {
     federation: FederationSettings,
   ) {
     this.fleet = fleet;
+    this.latency = new LatencyQueue(options.latencyMs);
     this.expiredTokenAnswers = new ExpiredTokenAnswers(fleet.seed);
     this.renderedPages = new RenderedPages(() => fleet.clock);
     const url = (s: Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
@@ -297,6 +301,7 @@ export class Simulator {
       if (this.tickTimer) clearInterval(this.tickTimer);
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
+      this.latency.clear();
       await Promise.all(Object.values(this.servers).map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -315,6 +320,7 @@ export class Simulator {
   }
 
   private async handle(service: ServiceName, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     const requestId = this.requestIdPrefix + (this.requestCount++).toString(16).padStart(16, '0');
     res.setHeader('X-Request-Id', requestId);
     const method = req.method ?? 'GET';
@@ -342,14 +348,15 @@ export class Simulator {
       });
       return;
     }
-    if (route.api !== 'admin' && this.options.latencyMs > 0 && !(await this.sleep(this.options.latencyMs, res))) return;
-
-    if (service !== 'iam') {
-      const denied = this.authenticate(req, url, body, route.projectId ?? '', entry);
-      if (denied) {
-        this.send(res, entry, denied);
-        return;
-      }
+    // Checked while the answer waits out its latency, as the cloud's gateway does within its own.
+    const denied = service === 'iam' ? undefined : this.authenticate(req, url, body, route.projectId ?? '', entry);
+    if (route.api !== 'admin' && this.options.latencyMs > 0) {
+      await this.latency.wait(arrivedAt);
+      if (res.destroyed) return;
+    }
+    if (denied) {
+      this.send(res, entry, denied);
+      return;
     }
 
     const plan: FaultPlan = route.api === 'admin' ? { delayMs: 0, action: undefined } : this.faults.plan(route.api, route.instanceId);

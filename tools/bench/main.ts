@@ -156,6 +156,8 @@ interface SimStats {
   counts: Record<string, number>;
   total: number;
   cpu: NodeJS.CpuUsage;
+  /** mean time from an answer's deadline (arrival + latency) to its release, ms */
+  latencyErrorMs: number;
 }
 
 function benchConfig(sim: SimReady, options: Options): Config {
@@ -490,6 +492,7 @@ async function main(): Promise<void> {
     const failedTargets = Object.values(targetHealth).reduce((n, t) => n + t.targets - t.up, 0);
 
     const requestsPerCycle = median(exporterCycles.map((c) => c.requests));
+    const { latencyErrorMs } = await stats(sim);
     const idealSeconds = (requestsPerCycle * options.latencyMs) / 1000 / options.concurrency;
     // The longest chain of dependent requests: /htap, then the session pages one after another
     // (a full last page is followed by an empty one). It bounds small fleets, not the target one.
@@ -604,6 +607,8 @@ async function main(): Promise<void> {
         bareClientRequestsPerCycle: median(bareCycles.map((c) => c.requests)),
         idealSeconds: round(idealSeconds),
         idealFormula: 'requests x latency / concurrency',
+        // How far from its deadline the simulator released an answer, on average over the run (src/simulator/latency.ts).
+        simulatorLatencyErrorMs: round(latencyErrorMs, 3),
         criticalPathSeconds: round(criticalPathSeconds),
         exporterSeconds: round(exporterWall),
         bareClientSeconds: round(bareWall),

@@ -23,7 +23,7 @@ const sim = await Simulator.start({ seed: args.seed, fleet: args.fleet, latencyM
 serveParent(async (message) => {
   switch (message.type) {
     case 'stats':
-      return { counts: sim.requests.counts(), total: sim.requests.count(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss };
+      return { counts: sim.requests.counts(), total: sim.requests.count(), cpu: process.cpuUsage(), rss: process.memoryUsage().rss, latencyErrorMs: sim.latency.meanOffsetMs() };
     default:
       throw new Error(`unknown request ${message.type}`);
   }
