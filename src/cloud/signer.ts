@@ -2,6 +2,7 @@
 // The official SDK signer drags in axios, lodash and moment, so this is a small node:crypto port.
 
 import { createHash, createHmac } from 'node:crypto';
+import { compareCodeUnits } from '../compare.js';
 
 export const ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -82,16 +83,11 @@ export function canonicalUri(path: string): string {
   return uri.endsWith('/') ? uri : `${uri}/`;
 }
 
-// Plain UTF-16 code unit order, the order Array.prototype.sort and the official Node SDK use.
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** CanonicalQuery: keys sorted, values of a repeated key sorted, `k=v` joined with `&`. */
 export function canonicalQuery(url: URL): string {
   // searchParams are already decoded (`+` is a space, as the gateway reads it): encode them afresh.
   return [...url.searchParams]
-    .sort(([ka, va], [kb, vb]) => compare(ka, kb) || compare(va, vb))
+    .sort(([ka, va], [kb, vb]) => compareCodeUnits(ka, kb) || compareCodeUnits(va, vb))
     .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .join('&');
 }
@@ -104,7 +100,7 @@ function normaliseHeaders(headers: Record<string, string>): Array<[string, strin
     if (byName.has(lower)) throw new Error(`header "${lower}" given twice`);
     byName.set(lower, value.trim());
   }
-  return [...byName].sort(([a], [b]) => compare(a, b));
+  return [...byName].sort(([a], [b]) => compareCodeUnits(a, b));
 }
 
 export interface CanonicalRequest {

@@ -5,6 +5,8 @@
 // (by count, ties broken by label value so output is deterministic) are kept and all the rest are
 // summed into `other`. A breakdown therefore never exceeds `max` series, `other` included.
 
+import { compareCodeUnits } from '../compare.js';
+
 export const UNKNOWN = 'unknown';
 export const OTHER = 'other';
 
@@ -144,12 +146,11 @@ function merge(into: TallyRow, ...rows: TallyRow[]): void {
   }
 }
 
-/** Label tuples in code-unit order (not locale order, which varies between machines). */
+/** Label tuples in code-unit order. */
 function byLabels(a: TallyRow, b: TallyRow): number {
   for (let i = 0; i < a.labels.length; i++) {
-    const x = a.labels[i] ?? '';
-    const y = b.labels[i] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
+    const order = compareCodeUnits(a.labels[i] ?? '', b.labels[i] ?? '');
+    if (order !== 0) return order;
   }
   return 0;
 }

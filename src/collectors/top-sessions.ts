@@ -3,6 +3,7 @@
 // is O(N) per instance whatever the list's length. Session ids and SQL text live only here and on
 // /sessions: never in a label, a metric or a log line.
 import type { HtapProcess } from '../cloud/taurusdb.js';
+import { compareCodeUnits } from '../compare.js';
 import type { TargetDescription } from '../status/target-status.js';
 
 export interface TopSession {
@@ -123,7 +124,7 @@ export class TopSessionsStore {
 
   /** Swaps in a completed poll's lists: an instance that failed or is gone is not shown. */
   replace(instances: InstanceTopSessions[], settings: TopSessionsSettings): void {
-    this.instances = [...instances].sort((a, b) => a.name.localeCompare(b.name) || a.htapInstanceId.localeCompare(b.htapInstanceId));
+    this.instances = [...instances].sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.htapInstanceId, b.htapInstanceId));
     this.current = { topSessions: settings.topSessions, topSessionsSqlChars: settings.topSessionsSqlChars };
   }
 

@@ -1,7 +1,8 @@
 // The gateway's side of AK/SK signing, for the simulator: checks an incoming request's
 // Authorization header as Huawei Cloud's API gateway does (the exporter only signs).
 import { timingSafeEqual } from 'node:crypto';
-import { canonicalRequest, compare, formatSdkDate, signature, stringToSign } from '../cloud/signer.js';
+import { canonicalRequest, formatSdkDate, signature, stringToSign } from '../cloud/signer.js';
+import { compareCodeUnits } from '../compare.js';
 
 const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -54,7 +55,7 @@ export function verifySignature(
 
   const names = signedList.split(';');
   // Signers list the names lower-case, sorted and once each; anything else is not theirs.
-  if (!names.every((name, i) => HEADER_NAME.test(name) && (i === 0 || compare(names[i - 1] ?? '', name) < 0))) {
+  if (!names.every((name, i) => HEADER_NAME.test(name) && (i === 0 || compareCodeUnits(names[i - 1] ?? '', name) < 0))) {
     return { ok: false, reason: 'malformed SignedHeaders' };
   }
   if (!names.includes('x-sdk-date')) return { ok: false, reason: 'x-sdk-date is not a signed header' };

@@ -2,6 +2,7 @@
 // per target its health and its last error. Fed by the scheduler's collector jobs (one record per
 // committed poll, one per skipped turn); the snapshot store keeps only what /metrics needs.
 import { errorFields } from '../cloud/errors.js';
+import { compareCodeUnits } from '../compare.js';
 import type { Poll } from '../metrics/snapshot.js';
 
 /** Who a target is, as the collector that polled it knows it. */
@@ -116,7 +117,7 @@ export class StatusBoard {
   targetStatus(): TargetStatus[] {
     const all = [...this.collectors.values()].flatMap((state) => [...state.targets.values()]);
     return all.sort((a, b) => Number(a.up) - Number(b.up)
-      || a.collector.localeCompare(b.collector) || a.name.localeCompare(b.name) || a.targetId.localeCompare(b.targetId));
+      || compareCodeUnits(a.collector, b.collector) || compareCodeUnits(a.name, b.name) || compareCodeUnits(a.targetId, b.targetId));
   }
 
   private state(collector: string): CollectorState {

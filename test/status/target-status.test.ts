@@ -42,6 +42,13 @@ describe('StatusBoard', () => {
     }]);
   });
 
+  it('orders targets failing first, then by name in code-unit order, whatever the locale', async () => {
+    const board = new StatusBoard();
+    board.record(await poll({ beta: undefined, Zeta: undefined, alpha: new CloudApiError({ api: 'x', status: 503 }), 'Alpha-2': undefined }), 1);
+    // localeCompare would put alpha before Alpha-2 before beta before Zeta
+    expect(board.targetStatus().map((t) => t.name)).toEqual(['alpha', 'Alpha-2', 'Zeta', 'beta']);
+  });
+
   it('keeps the last error and the last success across outcomes, and forgets targets no longer polled', async () => {
     const board = new StatusBoard();
     const ok = await poll({ alpha: undefined, beta: undefined });
