@@ -24,6 +24,8 @@ export interface DaemonOptions {
   metrics: ExporterMetrics;
   /** --web.enable-lifecycle: serve POST /-/reload whatever the file says */
   enableLifecycle?: boolean;
+  /** called whenever no poll is in flight */
+  whenIdle?: () => void;
 }
 
 export interface Daemon {
@@ -39,7 +41,7 @@ export interface Daemon {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { log, metrics, configPath } = options;
-  const exporter = new Exporter(options.config, metrics, log, options.shard);
+  const exporter = new Exporter(options.config, metrics, log, options.shard, options.whenIdle);
   // as the file last loaded says
   let lifecycle = options.config.web.enableLifecycle;
   const reloadOnce = async (): Promise<string[]> => {

@@ -55,6 +55,8 @@ export class Exporter {
     private readonly metrics: ExporterMetrics,
     private readonly log: Logger,
     private readonly shard: Shard = SINGLE_SHARD,
+    /** called whenever no poll is in flight (tuneHeap's collection after polls) */
+    private readonly whenIdle?: () => void,
   ) {
     this.store = new SnapshotStore(COLLECTOR_DEFINITIONS);
     this.breakers = authBreakers(metrics, log);
@@ -129,7 +131,7 @@ export class Exporter {
     const unscheduledDeadlineMs = config.http.timeoutMs * (config.http.retries + 1) + retryPolicy.maxDelayMs;
     return {
       directory,
-      scheduler: new Scheduler(jobs, this.metrics, this.log, unscheduledDeadlineMs),
+      scheduler: new Scheduler(jobs, this.metrics, this.log, unscheduledDeadlineMs, this.whenIdle),
       transports,
       starting: new AbortController(),
       unscheduledDeadlineMs,

@@ -21,7 +21,8 @@ const SHUTDOWN_GRACE_MS = 4000;
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-async function main(argv: string[]): Promise<number> {
+/** @param whenIdle what the daemon calls whenever no poll is in flight (tuneHeap's) */
+async function main(argv: string[], whenIdle: () => void): Promise<number> {
   let options: CliOptions;
   try {
     options = parseCli(argv);
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(level, options.once ? pino.destination({ fd: 2, sync: true }) : undefined);
   for (const warning of configWarnings(config)) log.warn({ config: options.config }, warning);
   const metrics = new ExporterMetrics(VERSION);
-  return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options);
+  return options.once ? pollOnce(new Exporter(config, metrics, log, options.shard), metrics) : serve(config, metrics, log, options, whenIdle);
 }
 
 /** Lists a file's problems on stderr, one a line; the exit code for bad configuration. */
@@ -87,12 +88,12 @@ async function pollOnce(exporter: Exporter, metrics: ExporterMetrics): Promise<n
   return allUp ? 0 : 1;
 }
 
-async function serve(config: Config, metrics: ExporterMetrics, log: Logger, options: CliOptions): Promise<number> {
+async function serve(config: Config, metrics: ExporterMetrics, log: Logger, options: CliOptions, whenIdle: () => void): Promise<number> {
   let daemon: Daemon;
   try {
     daemon = await startDaemon({
       configPath: options.config, config, logLevel: options.logLevel, version: VERSION, shard: options.shard, log, metrics,
-      enableLifecycle: options.enableLifecycle,
+      enableLifecycle: options.enableLifecycle, whenIdle,
     });
   } catch (error) {
     // the exporter's own file refused at start-up (top_sessions unprotected); the web config's problems are logged below
@@ -117,8 +118,7 @@ async function serve(config: Config, metrics: ExporterMetrics, log: Logger, opti
   });
 }
 
-tuneHeap();
-const code = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2), tuneHeap());
 process.exitCode = code;
 // Whatever handle might linger after shutdown must not keep the process past its exit.
 setTimeout(() => process.exit(code), 1000).unref();

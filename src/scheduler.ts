@@ -45,6 +45,8 @@ export class Scheduler {
     private readonly log: Logger,
     /** deadline of a run outside any schedule (start-up, --once) */
     private readonly defaultDeadlineMs: number,
+    /** called whenever the last run in flight has finished */
+    private readonly whenIdle?: () => void,
   ) {}
 
   /** Runs every job now, then on its schedule. */
@@ -95,7 +97,10 @@ export class Scheduler {
     if (this.stopping.signal.aborted) return Promise.resolve();
     const run = withDeadline(this.stopping.signal, deadlineMs, (signal) => job.run(signal))
       .catch((error: unknown) => this.log.error({ collector: job.name, ...errorFields(error) }, 'job failed'))
-      .finally(() => this.running.delete(job.name));
+      .finally(() => {
+        this.running.delete(job.name);
+        if (this.running.size === 0) this.whenIdle?.();
+      });
     this.running.set(job.name, run);
     return run;
   }

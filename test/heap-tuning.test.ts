@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { START_ENV, START_FLAGS } from '../src/heap-tuning.js';
+import { atMostEvery, IDLE_COLLECTION_INTERVAL_MS, START_ENV, START_FLAGS, tuneHeap } from '../src/heap-tuning.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -36,5 +36,28 @@ describe('start flags and environment', () => {
     expect(words.at(-1)).toBe('/app/dist/main.js');
     const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(\S+)$/gm)].map(([, name, value]) => [name, value]));
     expect(env).toMatchObject(START_ENV);
+  });
+});
+
+describe('the collection after polls', () => {
+  it('runs at most once per interval', () => {
+    let now = 0;
+    let runs = 0;
+    const collect = atMostEvery(IDLE_COLLECTION_INTERVAL_MS, () => { runs += 1; }, () => now);
+    const at = (ms: number): number => {
+      now = ms;
+      collect();
+      return runs;
+    };
+    expect([at(5_000), at(30_000), at(64_999), at(65_000), at(65_001), at(200_000)]).toEqual([1, 1, 1, 2, 2, 3]);
+  });
+
+  it('is a real full collection: an object nothing holds is gone after it', async () => {
+    const collect = tuneHeap();
+    const ref = ((): WeakRef<object> => new WeakRef({ payload: new Array(1000).fill('x') }))();
+    // a WeakRef's target is kept until the job that made it ends
+    await new Promise((resolve) => setImmediate(resolve));
+    collect();
+    expect(ref.deref()).toBeUndefined();
   });
 });

@@ -73,6 +73,27 @@ describe('Scheduler', () => {
     expect(store.ready).toBe(false);
   });
 
+  it('tells when the last poll in flight has finished, not before', async () => {
+    const first = new GatedCollector();
+    const second = new GatedCollector();
+    const store = new SnapshotStore([{ name: 'session_overview', families: [FAMILY] }, { name: 'htap_processes', families: [] }]);
+    const metrics = new ExporterMetrics('test');
+    const { logger } = captureLogs('scheduler-idle');
+    let idle = 0;
+    const scheduler = new Scheduler([
+      collectorJob({ name: 'session_overview', schedule: '0 0 1 1 *', collector: first }, store, metrics, logger),
+      collectorJob({ name: 'htap_processes', schedule: '0 0 1 1 *', collector: second }, store, metrics, logger),
+    ], metrics, logger, 30_000, () => { idle += 1; });
+    const all = scheduler.runAll();
+    first.finish();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(idle).toBe(0);
+    second.finish();
+    await all;
+    expect(idle).toBe(1);
+    await scheduler.stop();
+  });
+
   it('gives every poll a deadline', async () => {
     const collector = new GatedCollector();
     const store = new SnapshotStore([{ name: 'session_overview', families: [FAMILY] }]);

@@ -25,6 +25,7 @@ import { PhaseProfiler, type ProfileSummary } from './profile.js';
 import { scaleCurve } from './scale-curve.js';
 import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
+import { SINGLE_SHARD } from '../../src/discovery.js';
 import { Exporter } from '../../src/exporter.js';
 import { HEAP_FLAGS, START_ENV, START_FLAGS, startEnvWords, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
@@ -429,10 +430,10 @@ async function main(): Promise<void> {
     const taurusdbCount = ready.projects.reduce((n, p) => n + p.taurusdb.length, 0);
 
     // As main does: the exporter runs in this process.
-    tuneHeap();
+    const collectAfterPolls = tuneHeap();
     const metrics = new ExporterMetrics(version);
     const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: true }));
-    const exporter = new Exporter(config, metrics, logger);
+    const exporter = new Exporter(config, metrics, logger, SINGLE_SHARD, collectAfterPolls);
     const bareChild = Child.start('bare client', './bare-child.js');
     children.push(bareChild);
     await bareChild.waitFor('ready', 60_000);
