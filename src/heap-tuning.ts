@@ -62,9 +62,14 @@ export const IDLE_COLLECTION_INTERVAL_MS = 60_000;
  */
 export function tuneHeap(): () => void {
   for (const flag of HEAP_FLAGS) v8.setFlagsFromString(flag);
-  // gc() without --expose-gc on every command line: contexts made after the flag is set get it.
+  return atMostEvery(IDLE_COLLECTION_INTERVAL_MS, fullCollection());
+}
+
+/** V8's gc(), a full collection, without --expose-gc on the command line: contexts made after
+ *  the flag is set get it. */
+export function fullCollection(): () => void {
   v8.setFlagsFromString('--expose-gc');
-  return atMostEvery(IDLE_COLLECTION_INTERVAL_MS, runInNewContext('gc') as () => void);
+  return runInNewContext('gc') as () => void;
 }
 
 /** `action`, skipped when it last ran less than `intervalMs` ago. */

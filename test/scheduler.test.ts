@@ -2,8 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Collector } from '../src/collectors/collector.js';
 import { ExporterMetrics } from '../src/metrics/exporter-metrics.js';
 import { SnapshotStore, gaugeFamily, type Poll } from '../src/metrics/snapshot.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullCollection } from '../src/heap-tuning.js';
 import { Scheduler, collectorJob, withDeadline } from '../src/scheduler.js';
 import { captureLogs } from './support/logs.js';
 
@@ -109,8 +108,7 @@ describe('Scheduler', () => {
 
 describe('withDeadline', () => {
   it('aborts at the deadline even when a garbage collection runs meanwhile', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = fullCollection();
     const started = Date.now();
     const reason = await withDeadline(new AbortController().signal, 200, (signal) => new Promise<unknown>((resolve) => {
       const fallback = setTimeout(() => resolve('never aborted'), 3000);

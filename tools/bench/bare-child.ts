@@ -3,14 +3,12 @@
 // kind of process to itself. `cycle` runs one poll cycle's requests after a full GC (not
 // counted) and answers with its wall time and this process's CPU time.
 import { createHash } from 'node:crypto';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { bareCycle, type BareOptions } from './bare-client.js';
 import { cpuSeconds, mainThreadCpuSeconds, serveParent } from './ipc.js';
 import { PhaseProfiler } from './profile.js';
+import { fullCollection } from '../../src/heap-tuning.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
+const gc = fullCollection();
 
 /** `profileDir`: profile this cycle (as poll-bare.cpuprofile) and answer with its summary;
  *  `profilePromoted`: its allocation profile without what young collections freed. */

@@ -16,8 +16,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import pino from 'pino';
 import type { BareResult } from './bare-client.js';
 import { Child, closeServer, cpuSeconds, mainThreadCpuSeconds, median, round, type Message } from './ipc.js';
@@ -27,7 +25,7 @@ import { small } from './small.js';
 import type { Config } from '../../src/config/types.js';
 import { SINGLE_SHARD } from '../../src/discovery.js';
 import { Exporter } from '../../src/exporter.js';
-import { HEAP_FLAGS, START_ENV, START_FLAGS, startEnvWords, tuneHeap } from '../../src/heap-tuning.js';
+import { fullCollection, HEAP_FLAGS, START_ENV, START_FLAGS, startEnvWords, tuneHeap } from '../../src/heap-tuning.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { createHandler, EXPOSITION_CONTENT_TYPE } from '../../src/server/http.js';
@@ -198,8 +196,7 @@ const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
+const gc = fullCollection();
 
 interface CycleFigures extends Timed {
   simulatorCpuSeconds: number;

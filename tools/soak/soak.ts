@@ -4,11 +4,10 @@
 // exactly what the final fleet implies. Along the way it watches for what only shows over time:
 // resident memory growing after warm-up, unhandled rejections, sockets or timers left open,
 // secrets in the logs.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
+import { fullCollection } from '../../src/heap-tuning.js';
 import type { Config } from '../../src/config/types.js';
 import { createLogger } from '../../src/log.js';
 import { ExporterMetrics } from '../../src/metrics/exporter-metrics.js';
@@ -116,14 +115,10 @@ function activeResources(): Counts {
   return counts;
 }
 
-/** A garbage collection on demand: the global one under --expose-gc, else the flag set at run time. */
+/** A garbage collection on demand, where V8 lets one be had. */
 function garbageCollector(): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: unknown }).gc;
-  if (typeof exposed === 'function') return exposed as () => void;
   try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
+    return fullCollection();
   } catch {
     return undefined;
   }
