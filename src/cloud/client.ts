@@ -87,6 +87,8 @@ export class ProjectClient implements ProjectApi {
           return { body, requestId: response.requestId };
         } catch {
           throw new BadResponseError(api, 'body is not JSON', response.requestId);
+        } finally {
+          response.release();
         }
       }
       const error = cloudErrorFromAnswer(api, response.status, response.body, response.requestId, response.headers['retry-after']);
