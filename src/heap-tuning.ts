@@ -55,10 +55,10 @@ export const IDLE_COLLECTION_INTERVAL_MS = 60_000;
  * Sets HEAP_FLAGS and returns what to call whenever the last poll in flight has finished: a full
  * collection, at most one per IDLE_COLLECTION_INTERVAL_MS. V8 collects the old generation once it
  * has grown to twice what the last full collection kept, and keeps the pages it grew by. Between
- * polls nothing allocates, so what each poll left there (the answers' buffers and the snapshot
- * parts that outlived a young collection) waited for minutes while the old generation grew: on
- * the demo fleet 84 MB of RSS after 6 minutes against 75 with this, at 14–19 ms a collection
- * (BENCHMARKS.md). The collection is synchronous: it holds the event loop that long, once a minute.
+ * polls nothing allocates, so what each poll left there (the snapshot parts that outlived a
+ * young collection; the answers' buffers too, before HttpResponse.release) waited for minutes
+ * while the old generation grew: on the demo fleet 84 MB of RSS after 6 minutes against 75 with
+ * this, at 14–19 ms a collection (BENCHMARKS.md). The collection is synchronous: it holds the event loop that long, once a minute.
  */
 export function tuneHeap(): () => void {
   for (const flag of HEAP_FLAGS) v8.setFlagsFromString(flag);
